@@ -1,0 +1,48 @@
+#pragma once
+// The thin adapter between httpd's config vectors and our C++ records. This header is the one
+// place that knows how a server_rec / ap_conf_vector_t / conn_rec maps to our objects.
+// Only the httpd-facing layers (module, io, request, startup, proxy) include it.
+#include <memory>
+
+#include "config/dir_config.h"
+#include "config/server_config.h"
+
+#include "httpd.h"
+#include "http_config.h"
+
+extern "C" {
+extern module AP_MODULE_DECLARE_DATA ssl_module;
+}
+
+namespace modssl {
+
+namespace tls {
+class VhostContext;
+class Connection;
+}  // namespace tls
+
+// One per server_rec (main server and each <VirtualHost>). Allocated in the config pool with a
+// cleanup that runs the destructor.
+struct ServerRecord {
+  config::ServerConfig config;
+  // Process-wide settings: meaningful in the main server's record only (directives with
+  // server-config context refuse <VirtualHost>).
+  config::GlobalConfig global;
+  // Built in post_config for every server with SSLEngine on; null otherwise.
+  std::shared_ptr<tls::VhostContext> context;
+  server_rec* server = nullptr;
+};
+
+struct DirRecord {
+  config::DirConfig config;
+};
+
+inline ServerRecord* server_record(const server_rec* s) {
+  return static_cast<ServerRecord*>(ap_get_module_config(s->module_config, &ssl_module));
+}
+
+inline DirRecord* dir_record(ap_conf_vector_t* per_dir) {
+  return static_cast<DirRecord*>(ap_get_module_config(per_dir, &ssl_module));
+}
+
+}  // namespace modssl

@@ -1,0 +1,86 @@
+#pragma once
+// Per-virtual-host TLS configuration, as set by the SSL* directives in server and <VirtualHost>
+// context. Plain data: no OpenSSL objects, no httpd calls. Unset fields inherit on merge, exactly
+// like mod_ssl 2.4 (a vhost value, when given, replaces the main server's).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/result.h"
+
+namespace modssl::config {
+
+enum class EngineMode : std::uint8_t { Unset, Off, On, Optional };
+
+// A flag directive that may be left unset so it inherits on merge.
+enum class Toggle : std::uint8_t { Unset, Off, On };
+inline bool is_on(Toggle t, bool default_value) {
+  return t == Toggle::Unset ? default_value : t == Toggle::On;
+}
+
+// TLS protocol versions as a bit set (SSLProtocol).
+enum ProtocolBit : unsigned {
+  kTLSv1 = 1u << 0,
+  kTLSv1_1 = 1u << 1,
+  kTLSv1_2 = 1u << 2,
+  kTLSv1_3 = 1u << 3,
+};
+inline constexpr unsigned kAllProtocols = kTLSv1 | kTLSv1_1 | kTLSv1_2 | kTLSv1_3;
+
+// SSLVHostSNIPolicy (httpd 2.4.66+, server config only): when may a request's Host select a
+// vhost whose TLS settings differ from those the handshake (SNI) used?
+enum class SniPolicy : std::uint8_t { Unset, Secure, Strict, AuthOnly, Insecure };
+
+// SSLVerifyClient (used from the client-certificate issue on; present now so that vhost TLS
+// settings can be compared for the SNI/Host check).
+enum class VerifyClient : std::uint8_t { Unset, None, Optional, Require, OptionalNoCa };
+
+struct ServerConfig {
+  EngineMode engine = EngineMode::Unset;
+
+  // SSLCertificateFile / SSLCertificateKeyFile: parallel lists; key_files[i] belongs to
+  // certificate_files[i]; a missing key entry means the key sits in the certificate file.
+  std::vector<std::string> certificate_files;
+  std::vector<std::string> key_files;
+  std::string certificate_chain_file;  // SSLCertificateChainFile; empty = unset
+
+  std::optional<unsigned> protocols;              // SSLProtocol bit set
+  std::optional<std::string> cipher_suite;        // SSLCipherSuite [SSL] spec (TLS <= 1.2)
+  std::optional<std::string> tls13_ciphersuites;  // SSLCipherSuite TLSv1.3 spec
+  Toggle honor_cipher_order = Toggle::Unset;      // default off
+  Toggle compression = Toggle::Unset;             // default off; on is refused at parse time
+  Toggle session_tickets = Toggle::Unset;         // default on
+  Toggle strict_sni_vhost_check = Toggle::Unset;  // default off
+  Toggle insecure_renegotiation = Toggle::Unset;  // default off
+
+  // SSLOpenSSLConfCmd name value, applied in order (main server's first, then the vhost's).
+  std::vector<std::pair<std::string, std::string>> openssl_conf_cmds;
+
+  // Client verification (issue: client certificates). Kept here for the SNI/Host comparison.
+  VerifyClient verify_client = VerifyClient::Unset;
+  std::optional<int> verify_depth;
+  std::string ca_certificate_file;
+  std::string ca_certificate_path;
+};
+
+// mod_ssl's merge: scalar settings of `add` win when set; certificate/key lists merge by index
+// (add[i] replaces base[i], base entries beyond add's length stay); conf cmds are base then add.
+ServerConfig merge(const ServerConfig& base, const ServerConfig& add);
+
+// Effective values after merge, with mod_ssl's defaults applied.
+unsigned effective_protocols(const ServerConfig& c);  // default: all (TLSv1 .. TLSv1.3)
+bool engine_enabled(const ServerConfig& c);             // On (or Optional)
+
+// True when two vhosts would negotiate TLS differently for the same client: a request routed
+// by Host to a vhost whose settings differ from the handshake's gets 421 (SNI/Host check).
+bool same_tls_parameters(const ServerConfig& a, const ServerConfig& b);
+
+// Process-wide settings (server config context only, main server).
+struct GlobalConfig {
+  SniPolicy sni_policy = SniPolicy::Unset;  // default Secure
+  // Later issues add: pass-phrase dialog, session cache, random seeds, mutex, crypto device.
+};
+
+}  // namespace modssl::config
