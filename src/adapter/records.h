@@ -9,10 +9,14 @@
 
 #include "httpd.h"
 #include "http_config.h"
+#include "http_log.h"
 
 extern "C" {
 extern module AP_MODULE_DECLARE_DATA ssl_module;
 }
+// Log lines from every file that includes this header are attributed to module "ssl", so that
+// `LogLevel ssl:trace3` applies to them.
+APLOG_USE_MODULE(ssl);
 
 namespace modssl {
 

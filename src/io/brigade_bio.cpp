@@ -1,0 +1,185 @@
+#include "io/brigade_bio.h"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+#include "adapter/records.h"
+#include "http_log.h"
+
+namespace modssl::io {
+namespace {
+
+// How much ciphertext to ask the filter below for at once. The core input filter hands out
+// what one socket read gave it; OpenSSL's read-ahead asks for more than a record header.
+constexpr apr_off_t kReadChunk = 16 * 1024 + 512;
+
+// Is this the first byte of a TLS record (or an SSLv2-style hello) rather than an HTTP method?
+bool looks_like_plain_http(unsigned char first) { return first >= 'A' && first <= 'Z'; }
+
+int bio_write(BIO* bio, const char* data, int len) {
+  auto* t = static_cast<TlsConnection*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  if (t->write_status != APR_SUCCESS) return -1;
+  // Copying into heap buckets lets us hand many records to the core in one pass; OpenSSL reuses
+  // its own write buffer as soon as we return.
+  apr_status_t rv = apr_brigade_write(t->cipher_out, nullptr, nullptr, data,
+                                      static_cast<apr_size_t>(len));
+  if (rv != APR_SUCCESS) {
+    t->write_status = rv;
+    return -1;
+  }
+  t->cipher_out_bytes += static_cast<apr_size_t>(len);
+  return len;
+}
+
+// Moves up to `len` bytes from the front of cipher_in into `out`.
+int take_from_brigade(TlsConnection* t, char* out, int len) {
+  int copied = 0;
+  while (copied < len && !APR_BRIGADE_EMPTY(t->cipher_in)) {
+    apr_bucket* b = APR_BRIGADE_FIRST(t->cipher_in);
+    if (APR_BUCKET_IS_METADATA(b)) {
+      if (APR_BUCKET_IS_EOS(b)) t->read_eof = true;
+      apr_bucket_delete(b);
+      continue;
+    }
+    const char* data = nullptr;
+    apr_size_t avail = 0;
+    apr_status_t rv = apr_bucket_read(b, &data, &avail, APR_BLOCK_READ);
+    if (rv != APR_SUCCESS) {
+      t->read_status = rv;
+      break;
+    }
+    if (avail == 0) {
+      apr_bucket_delete(b);
+      continue;
+    }
+    apr_size_t n = std::min<apr_size_t>(avail, static_cast<apr_size_t>(len - copied));
+    std::memcpy(out + copied, data, n);
+    copied += static_cast<int>(n);
+    if (n < avail) apr_bucket_split(b, n);
+    apr_bucket_delete(b);
+  }
+  return copied;
+}
+
+int bio_read(BIO* bio, char* out, int len) {
+  auto* t = static_cast<TlsConnection*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  if (!out || len <= 0) return 0;
+
+  // Before waiting for the peer, give it everything we owe it (e.g. a handshake flight).
+  if (t->cipher_out_bytes > 0 && pass_cipher_out(t, true) != APR_SUCCESS) return -1;
+
+  if (APR_BRIGADE_EMPTY(t->cipher_in)) {
+    if (t->read_eof) return 0;
+    t->read_status = ap_get_brigade(t->input_filter->next, t->cipher_in, AP_MODE_READBYTES,
+                                    t->read_block, kReadChunk);
+    if (t->read_status == APR_EAGAIN || (t->read_status == APR_SUCCESS &&
+                                         APR_BRIGADE_EMPTY(t->cipher_in) &&
+                                         t->read_block == APR_NONBLOCK_READ)) {
+      t->read_status = APR_EAGAIN;
+      BIO_set_retry_read(bio);
+      return -1;
+    }
+    if (APR_STATUS_IS_EOF(t->read_status) ||
+        (t->read_status == APR_SUCCESS && APR_BRIGADE_EMPTY(t->cipher_in))) {
+      t->read_eof = true;
+      t->read_status = APR_EOF;
+      return 0;
+    }
+    if (t->read_status != APR_SUCCESS) return -1;
+  }
+
+  if (!t->first_bytes_checked && t->phase == Phase::Handshake) {
+    // Peek at the very first byte: a TLS record starts with a content type (0x16) or an SSLv2
+    // length byte; an HTTP request starts with an upper-case method name.
+    apr_bucket* b = APR_BRIGADE_FIRST(t->cipher_in);
+    const char* data = nullptr;
+    apr_size_t n = 0;
+    if (!APR_BUCKET_IS_METADATA(b) && apr_bucket_read(b, &data, &n, APR_BLOCK_READ) ==
+                                          APR_SUCCESS && n > 0) {
+      t->first_bytes_checked = true;
+      if (looks_like_plain_http(static_cast<unsigned char>(data[0]))) {
+        t->phase = Phase::PlainHttp;  // keep the bytes: httpd will read them as a request
+        return -1;
+      }
+    }
+  }
+
+  int n = take_from_brigade(t, out, len);
+  if (n == 0) {
+    if (t->read_eof) return 0;
+    if (t->read_status != APR_SUCCESS) return -1;
+    BIO_set_retry_read(bio);
+    return -1;
+  }
+  return n;
+}
+
+long bio_ctrl(BIO* bio, int cmd, long /*num*/, void* /*ptr*/) {
+  auto* t = static_cast<TlsConnection*>(BIO_get_data(bio));
+  switch (cmd) {
+    case BIO_CTRL_FLUSH:
+      return pass_cipher_out(t, true) == APR_SUCCESS ? 1 : 0;
+    case BIO_CTRL_WPENDING:
+      return static_cast<long>(t->cipher_out_bytes);
+    case BIO_CTRL_PENDING:
+      return 0;  // what is buffered below us is not ours to count
+    case BIO_CTRL_EOF:
+      return t->read_eof ? 1 : 0;
+    case BIO_CTRL_DUP:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+int bio_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+int bio_destroy(BIO* bio) {
+  BIO_set_data(bio, nullptr);
+  return 1;
+}
+
+BIO_METHOD* brigade_method() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "httpd brigade");
+    BIO_meth_set_write(m, bio_write);
+    BIO_meth_set_read(m, bio_read);
+    BIO_meth_set_ctrl(m, bio_ctrl);
+    BIO_meth_set_create(m, bio_create);
+    BIO_meth_set_destroy(m, bio_destroy);
+    return m;
+  }();
+  return method;
+}
+
+}  // namespace
+
+BIO* new_brigade_bio(TlsConnection* t) {
+  BIO* bio = BIO_new(brigade_method());
+  if (bio) BIO_set_data(bio, t);
+  return bio;
+}
+
+apr_status_t pass_cipher_out(TlsConnection* t, bool flush) {
+  if (t->write_status != APR_SUCCESS) return t->write_status;
+  if (APR_BRIGADE_EMPTY(t->cipher_out) && !flush) return APR_SUCCESS;
+  if (flush) {
+    APR_BRIGADE_INSERT_TAIL(t->cipher_out, apr_bucket_flush_create(t->c->bucket_alloc));
+  }
+  t->cipher_out_bytes = 0;
+  apr_status_t rv = ap_pass_brigade(t->output_filter->next, t->cipher_out);
+  apr_brigade_cleanup(t->cipher_out);
+  if (rv != APR_SUCCESS) {
+    t->write_status = rv;
+    t->c->aborted = 1;
+  }
+  return rv;
+}
+
+}  // namespace modssl::io

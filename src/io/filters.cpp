@@ -1,0 +1,364 @@
+#include "io/filters.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <openssl/err.h>
+
+#include "adapter/records.h"
+#include "http_connection.h"
+#include "http_log.h"
+#include "io/brigade_bio.h"
+#include "io/handshake.h"
+#include "io/tls_connection.h"
+#include "tls/openssl_error.h"
+
+namespace modssl::io {
+namespace {
+
+// The largest TLS record payload; small buckets are gathered up to this size so that headers
+// and a short body leave in one record instead of several.
+constexpr std::size_t kMaxRecord = 16 * 1024;
+// Above this much staged ciphertext we pass it down even in the middle of a brigade, so memory
+// stays bounded while a large file streams.
+constexpr apr_size_t kPassThreshold = 64 * 1024;
+// GETLINE gives up looking for a newline after this much (httpd's own request line limit is
+// enforced above us; this only bounds our read-ahead).
+constexpr std::size_t kMaxLineReadAhead = HUGE_STRING_LEN;
+
+// ---- input -------------------------------------------------------------------------------
+
+// Maps a failed SSL_read to an APR status, logging what the log should say.
+apr_status_t read_failure(TlsConnection* t, int rc) {
+  conn_rec* c = t->c;
+  int err = SSL_get_error(t->ssl.get(), rc);
+  switch (err) {
+    case SSL_ERROR_WANT_READ:
+      if (t->read_status == APR_EAGAIN) {
+        ERR_clear_error();
+        return APR_EAGAIN;
+      }
+      break;
+    case SSL_ERROR_ZERO_RETURN:
+      ERR_clear_error();
+      return APR_EOF;  // close_notify
+    case SSL_ERROR_SYSCALL:
+      if (t->read_eof) {
+        ERR_clear_error();
+        return APR_EOF;  // the peer closed without close_notify; nothing we can do about it
+      }
+      break;
+    default:
+      break;
+  }
+  if (t->read_status != APR_SUCCESS && t->read_status != APR_EAGAIN) {
+    ERR_clear_error();
+    return t->read_status;  // e.g. a timeout from the core, returned as it was
+  }
+  std::string why = tls::drain_openssl_errors("unexpected TLS read failure");
+  ap_log_cerror(APLOG_MARK, APLOG_INFO, 0, c, "TLS read from client %s failed: %s",
+                client_label(c), why.c_str());
+  t->phase = Phase::Failed;
+  c->aborted = 1;
+  return APR_ECONNABORTED;
+}
+
+// Decrypts up to `len` bytes into `buf`. Returns bytes read (> 0) or sets *status.
+int decrypt(TlsConnection* t, char* buf, std::size_t len, apr_status_t* status) {
+  ERR_clear_error();
+  t->read_status = APR_SUCCESS;
+  int rc = SSL_read(t->ssl.get(), buf, static_cast<int>(std::min<std::size_t>(len, INT32_MAX)));
+  if (rc > 0) return rc;
+  *status = read_failure(t, rc);
+  return 0;
+}
+
+std::size_t pending_size(const TlsConnection* t) {
+  return t->plain_pending.size() - t->plain_pending_off;
+}
+
+// Hands up to `len` pending bytes to `bb`, consuming them unless `peek`.
+void deliver_pending(TlsConnection* t, apr_bucket_brigade* bb, std::size_t len, bool peek) {
+  std::size_t n = std::min(len, pending_size(t));
+  if (n == 0) return;
+  apr_brigade_write(bb, nullptr, nullptr, t->plain_pending.data() + t->plain_pending_off, n);
+  if (peek) return;
+  t->plain_pending_off += n;
+  if (t->plain_pending_off == t->plain_pending.size()) {
+    t->plain_pending.clear();
+    t->plain_pending_off = 0;
+  }
+}
+
+// Appends freshly decrypted bytes to the pending buffer. Returns APR_SUCCESS if any arrived.
+apr_status_t read_more_pending(TlsConnection* t) {
+  char buf[kMaxRecord];
+  apr_status_t status = APR_SUCCESS;
+  int n = decrypt(t, buf, sizeof buf, &status);
+  if (n <= 0) return status;
+  if (t->plain_pending_off > 0) {
+    t->plain_pending.erase(0, t->plain_pending_off);
+    t->plain_pending_off = 0;
+  }
+  t->plain_pending.append(buf, static_cast<std::size_t>(n));
+  return APR_SUCCESS;
+}
+
+apr_status_t read_bytes(TlsConnection* t, apr_bucket_brigade* bb, apr_off_t readbytes) {
+  std::size_t want = readbytes > 0 ? static_cast<std::size_t>(readbytes) : kMaxRecord;
+  want = std::min(want, kMaxRecord);
+  if (pending_size(t) > 0) {
+    deliver_pending(t, bb, want, false);
+    return APR_SUCCESS;
+  }
+  // Decrypt straight into a bucket's memory: no copy on the common path.
+  conn_rec* c = t->c;
+  char* mem = static_cast<char*>(apr_bucket_alloc(want, c->bucket_alloc));
+  apr_status_t status = APR_SUCCESS;
+  int n = decrypt(t, mem, want, &status);
+  if (n <= 0) {
+    apr_bucket_free(mem);
+    return status;
+  }
+  APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_heap_create(mem, static_cast<apr_size_t>(n),
+                                                      apr_bucket_free, c->bucket_alloc));
+  return APR_SUCCESS;
+}
+
+apr_status_t read_line(TlsConnection* t, apr_bucket_brigade* bb) {
+  for (;;) {
+    const char* start = t->plain_pending.data() + t->plain_pending_off;
+    std::size_t avail = pending_size(t);
+    if (const void* nl = std::memchr(start, '\n', avail)) {
+      std::size_t len = static_cast<std::size_t>(static_cast<const char*>(nl) - start) + 1;
+      deliver_pending(t, bb, len, false);
+      return APR_SUCCESS;
+    }
+    if (avail >= kMaxLineReadAhead) {
+      deliver_pending(t, bb, avail, false);  // let the protocol layer judge the long line
+      return APR_SUCCESS;
+    }
+    apr_status_t rv = read_more_pending(t);
+    if (rv != APR_SUCCESS) {
+      if (avail > 0 && rv == APR_EOF) {
+        deliver_pending(t, bb, avail, false);
+        return APR_SUCCESS;
+      }
+      return rv;
+    }
+  }
+}
+
+apr_status_t read_speculative(TlsConnection* t, apr_bucket_brigade* bb, apr_off_t readbytes) {
+  if (pending_size(t) == 0) {
+    apr_status_t rv = read_more_pending(t);
+    if (rv != APR_SUCCESS) return rv;
+  }
+  std::size_t want = readbytes > 0 ? static_cast<std::size_t>(readbytes) : kMaxRecord;
+  deliver_pending(t, bb, want, true);
+  return APR_SUCCESS;
+}
+
+// After plain HTTP was detected: first the bytes we already took from the socket, then
+// whatever the filter below has.
+apr_status_t read_plain(TlsConnection* t, ap_filter_t* f, apr_bucket_brigade* bb,
+                        ap_input_mode_t mode, apr_read_type_e block, apr_off_t readbytes) {
+  if (APR_BRIGADE_EMPTY(t->cipher_in)) {
+    return ap_get_brigade(f->next, bb, mode, block, readbytes);
+  }
+  switch (mode) {
+    case AP_MODE_GETLINE:
+      return apr_brigade_split_line(bb, t->cipher_in, block, HUGE_STRING_LEN);
+    case AP_MODE_SPECULATIVE: {
+      for (apr_bucket* b = APR_BRIGADE_FIRST(t->cipher_in); b != APR_BRIGADE_SENTINEL(t->cipher_in);
+           b = APR_BUCKET_NEXT(b)) {
+        apr_bucket* copy = nullptr;
+        if (apr_bucket_copy(b, &copy) == APR_SUCCESS) APR_BRIGADE_INSERT_TAIL(bb, copy);
+      }
+      return APR_SUCCESS;
+    }
+    default: {
+      apr_bucket* after = nullptr;
+      apr_off_t n = readbytes > 0 ? readbytes : static_cast<apr_off_t>(kMaxRecord);
+      apr_status_t rv = apr_brigade_partition(t->cipher_in, n, &after);
+      if (rv != APR_SUCCESS && rv != APR_INCOMPLETE) return rv;
+      apr_bucket_brigade* rest = apr_brigade_split(t->cipher_in, after);
+      APR_BRIGADE_CONCAT(bb, t->cipher_in);
+      APR_BRIGADE_CONCAT(t->cipher_in, rest);
+      apr_brigade_destroy(rest);
+      return APR_SUCCESS;
+    }
+  }
+}
+
+// ---- output ------------------------------------------------------------------------------
+
+apr_status_t write_failure(TlsConnection* t, int rc) {
+  conn_rec* c = t->c;
+  if (t->write_status != APR_SUCCESS) {
+    ERR_clear_error();
+    return t->write_status;
+  }
+  std::string why = tls::drain_openssl_errors("unexpected TLS write failure");
+  ap_log_cerror(APLOG_MARK, APLOG_INFO, 0, c, "TLS write to client %s failed (%d): %s",
+                client_label(c), SSL_get_error(t->ssl.get(), rc), why.c_str());
+  t->phase = Phase::Failed;
+  c->aborted = 1;
+  return APR_ECONNABORTED;
+}
+
+apr_status_t encrypt(TlsConnection* t, const char* data, std::size_t len) {
+  while (len > 0) {
+    ERR_clear_error();
+    int chunk = static_cast<int>(std::min<std::size_t>(len, 1u << 30));
+    int rc = SSL_write(t->ssl.get(), data, chunk);
+    if (rc <= 0) return write_failure(t, rc);
+    data += rc;
+    len -= static_cast<std::size_t>(rc);
+    if (t->cipher_out_bytes >= kPassThreshold) {
+      apr_status_t rv = pass_cipher_out(t, false);
+      if (rv != APR_SUCCESS) return rv;
+    }
+  }
+  return APR_SUCCESS;
+}
+
+// Gathers small writes into one record-sized buffer on the stack (no per-connection memory).
+struct Coalescer {
+  char buf[kMaxRecord];
+  std::size_t used = 0;
+
+  apr_status_t flush(TlsConnection* t) {
+    if (used == 0) return APR_SUCCESS;
+    apr_status_t rv = encrypt(t, buf, used);
+    used = 0;
+    return rv;
+  }
+  apr_status_t write(TlsConnection* t, const char* data, std::size_t len) {
+    if (used + len > sizeof buf) {
+      apr_status_t rv = flush(t);
+      if (rv != APR_SUCCESS) return rv;
+    }
+    if (len >= sizeof buf) return encrypt(t, data, len);
+    std::memcpy(buf + used, data, len);
+    used += len;
+    return APR_SUCCESS;
+  }
+};
+
+void send_close_notify(TlsConnection* t) {
+  SSL* ssl = t->ssl.get();
+  if (t->unclean_shutdown) {
+    // Some old clients fail on close_notify; SetEnvIf ... ssl-unclean-shutdown skips it.
+    SSL_set_quiet_shutdown(ssl, 1);
+    SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    return;
+  }
+  ERR_clear_error();
+  int rc = SSL_shutdown(ssl);
+  if (rc == 0 && t->accurate_shutdown) {
+    // ssl-accurate-shutdown: wait for the client's close_notify too, as the RFC allows.
+    t->read_block = APR_BLOCK_READ;
+    SSL_shutdown(ssl);
+  }
+  ERR_clear_error();
+}
+
+}  // namespace
+
+apr_status_t tls_input_filter(ap_filter_t* f, apr_bucket_brigade* bb, ap_input_mode_t mode,
+                              apr_read_type_e block, apr_off_t readbytes) {
+  auto* t = static_cast<TlsConnection*>(f->ctx);
+  if (!t) return ap_get_brigade(f->next, bb, mode, block, readbytes);
+
+  apr_status_t rv = drive_handshake(t, block);
+  if (rv != APR_SUCCESS) return rv;
+  if (mode == AP_MODE_INIT) return APR_SUCCESS;
+  if (t->phase == Phase::PlainHttp) return read_plain(t, f, bb, mode, block, readbytes);
+  if (t->phase != Phase::Open) return t->phase == Phase::Closed ? APR_EOF : APR_ECONNABORTED;
+
+  t->read_block = block;
+  switch (mode) {
+    case AP_MODE_READBYTES:
+      return read_bytes(t, bb, readbytes);
+    case AP_MODE_GETLINE:
+      return read_line(t, bb);
+    case AP_MODE_SPECULATIVE:
+      return read_speculative(t, bb, readbytes);
+    case AP_MODE_EATCRLF:
+    case AP_MODE_EXHAUSTIVE:
+    default:
+      return APR_ENOTIMPL;
+  }
+}
+
+apr_status_t tls_output_filter(ap_filter_t* f, apr_bucket_brigade* bb) {
+  auto* t = static_cast<TlsConnection*>(f->ctx);
+  if (!t || t->phase == Phase::PlainHttp) return ap_pass_brigade(f->next, bb);
+  conn_rec* c = t->c;
+  if (t->phase == Phase::Failed || c->aborted) {
+    apr_brigade_cleanup(bb);
+    return APR_ECONNABORTED;
+  }
+  if (t->phase == Phase::Handshake) {
+    // Output before any input (a protocol that speaks first): finish the handshake first.
+    apr_status_t rv = drive_handshake(t, APR_BLOCK_READ);
+    if (rv != APR_SUCCESS) {
+      apr_brigade_cleanup(bb);
+      return rv;
+    }
+    if (t->phase == Phase::PlainHttp) return ap_pass_brigade(f->next, bb);
+  }
+
+  Coalescer pending;
+  apr_status_t rv = APR_SUCCESS;
+  while (!APR_BRIGADE_EMPTY(bb) && rv == APR_SUCCESS) {
+    apr_bucket* b = APR_BRIGADE_FIRST(bb);
+    if (APR_BUCKET_IS_METADATA(b)) {
+      if ((rv = pending.flush(t)) != APR_SUCCESS) break;
+      if (AP_BUCKET_IS_EOC(b) && t->phase == Phase::Open) {
+        send_close_notify(t);
+        t->phase = Phase::Closed;
+      }
+      const bool flush = APR_BUCKET_IS_FLUSH(b);
+      APR_BUCKET_REMOVE(b);
+      APR_BRIGADE_INSERT_TAIL(t->cipher_out, b);
+      if (flush) {
+        t->cipher_out_bytes = 0;
+        rv = ap_pass_brigade(f->next, t->cipher_out);
+        apr_brigade_cleanup(t->cipher_out);
+      }
+      continue;
+    }
+    if (t->phase != Phase::Open) {  // data after close_notify has nowhere to go
+      apr_bucket_delete(b);
+      continue;
+    }
+    const char* data = nullptr;
+    apr_size_t len = 0;
+    rv = apr_bucket_read(b, &data, &len, APR_NONBLOCK_READ);
+    if (APR_STATUS_IS_EAGAIN(rv)) {
+      // A pipe or socket bucket with nothing yet (e.g. a slow CGI): send what we have before
+      // blocking, so the client is not kept waiting for data we already hold.
+      if ((rv = pending.flush(t)) != APR_SUCCESS) break;
+      if ((rv = pass_cipher_out(t, true)) != APR_SUCCESS) break;
+      rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
+    }
+    if (rv != APR_SUCCESS) break;
+    if (len > 0) rv = pending.write(t, data, len);
+    apr_bucket_delete(b);
+  }
+  if (rv == APR_SUCCESS) rv = pending.flush(t);
+  if (rv != APR_SUCCESS) {
+    apr_brigade_cleanup(bb);
+    return rv;
+  }
+  if (!APR_BRIGADE_EMPTY(t->cipher_out)) {
+    t->cipher_out_bytes = 0;
+    rv = ap_pass_brigade(f->next, t->cipher_out);
+    apr_brigade_cleanup(t->cipher_out);
+  }
+  return rv;
+}
+
+}  // namespace modssl::io

@@ -1,0 +1,141 @@
+// The API other modules call: mod_ssl's optional functions and hooks (include/mod_ssl.h), the
+// core's ssl_var_lookup hook, and mod_log_config's %{..}x / %{..}c formats.
+#include <cstring>
+#include <exception>
+
+#include "adapter/records.h"
+#include "apr_optional_hooks.h"
+#include "apr_strings.h"
+#include "http_log.h"
+#include "io/tls_connection.h"
+#include "mod_log_config.h"
+#include "mod_ssl.h"
+#include "module/hooks.h"
+#include "vars/variables.h"
+
+// The optional hooks of include/mod_ssl.h, run by startup/ when a vhost lacks certificates.
+APR_HOOK_STRUCT(APR_HOOK_LINK(add_cert_files) APR_HOOK_LINK(add_fallback_cert_files))
+
+extern "C" {
+APR_IMPLEMENT_OPTIONAL_HOOK_RUN_ALL(ssl, SSL, int, add_cert_files,
+                                    (server_rec * s, apr_pool_t* p,
+                                     apr_array_header_t* cert_files,
+                                     apr_array_header_t* key_files),
+                                    (s, p, cert_files, key_files), OK, DECLINED)
+APR_IMPLEMENT_OPTIONAL_HOOK_RUN_ALL(ssl, SSL, int, add_fallback_cert_files,
+                                    (server_rec * s, apr_pool_t* p,
+                                     apr_array_header_t* cert_files,
+                                     apr_array_header_t* key_files),
+                                    (s, p, cert_files, key_files), OK, DECLINED)
+}
+
+namespace modssl::module {
+namespace {
+
+vars::Source source_for(conn_rec* c) {
+  vars::Source src;
+  if (!c) return src;
+  io::TlsConnection* t = io::tls_connection(c);
+  if (t && t->phase == io::Phase::Open) src.ssl = t->ssl.get();
+  return src;
+}
+
+const char* lookup_or_null(apr_pool_t* p, conn_rec* c, const char* name) {
+  if (!name) return nullptr;
+  try {
+    auto value = vars::lookup(name, source_for(c));
+    return value ? apr_pstrmemdup(p, value->data(), value->size()) : nullptr;
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+// --- optional functions (signatures fixed by mod_ssl.h) ----------------------------------
+
+char* opt_var_lookup(apr_pool_t* p, server_rec* /*s*/, conn_rec* c, request_rec* r,
+                     char* name) {
+  if (!c && r) c = r->connection;
+  const char* v = lookup_or_null(p, c, name);
+  return const_cast<char*>(v ? v : "");
+}
+
+apr_array_header_t* opt_ext_list(apr_pool_t* /*p*/, conn_rec* /*c*/, int /*peer*/,
+                                 const char* /*extension*/) {
+  return nullptr;  // certificate extensions arrive with the full variable set
+}
+
+int opt_is_https(conn_rec* c) { return on_conn_is_ssl(c) == OK ? 1 : 0; }
+
+int opt_proxy_enable(conn_rec* c) {
+  return on_bind_outgoing(c, nullptr, 1) == OK ? 1 : 0;
+}
+
+int opt_engine_disable(conn_rec* c) {
+  io::disable_tls(c);
+  return 1;
+}
+
+int opt_engine_set(conn_rec* c, ap_conf_vector_t* dir_conf, int proxy, int enable) {
+  if (!enable) {
+    io::disable_tls(c);
+    return 1;
+  }
+  return proxy ? (on_bind_outgoing(c, dir_conf, 1) == OK ? 1 : 0) : 1;
+}
+
+// --- mod_log_config -----------------------------------------------------------------------
+
+const char* log_var_x(request_rec* r, char* name) {
+  const char* v = lookup_or_null(r->pool, r->connection, name);
+  return v && *v ? v : nullptr;  // mod_log_config prints "-" for NULL
+}
+
+// The old %{..}c names of mod_ssl 1.x / Apache-SSL.
+const char* log_var_c(request_rec* r, char* name) {
+  static const struct {
+    const char* legacy;
+    const char* current;
+  } kNames[] = {{"version", "SSL_PROTOCOL"},
+                {"cipher", "SSL_CIPHER"},
+                {"subjectdn", "SSL_CLIENT_S_DN"},
+                {"issuerdn", "SSL_CLIENT_I_DN"}};
+  if (!name) return nullptr;
+  for (const auto& n : kNames) {
+    if (strcasecmp(name, n.legacy) == 0) return log_var_x(r, const_cast<char*>(n.current));
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// Registers `fn` under the optional-function name `name`; the typed pointer makes the compiler
+// check our signature against mod_ssl.h's declaration.
+#define MODSSL_REGISTER_OPTIONAL(name, fn)                                      \
+  do {                                                                          \
+    APR_OPTIONAL_FN_TYPE(name)* typed = fn;                                     \
+    apr_dynamic_fn_register(#name, reinterpret_cast<apr_opt_fn_t*>(typed));     \
+  } while (0)
+
+void register_optional_functions() {
+  MODSSL_REGISTER_OPTIONAL(ssl_var_lookup, opt_var_lookup);
+  MODSSL_REGISTER_OPTIONAL(ssl_ext_list, opt_ext_list);
+  MODSSL_REGISTER_OPTIONAL(ssl_is_https, opt_is_https);
+  MODSSL_REGISTER_OPTIONAL(ssl_proxy_enable, opt_proxy_enable);
+  MODSSL_REGISTER_OPTIONAL(ssl_engine_disable, opt_engine_disable);
+  MODSSL_REGISTER_OPTIONAL(ssl_engine_set, opt_engine_set);
+}
+
+void register_log_handlers(apr_pool_t* pconf) {
+  auto* reg = APR_RETRIEVE_OPTIONAL_FN(ap_register_log_handler);
+  if (!reg) return;
+  reg(pconf, const_cast<char*>("x"), log_var_x, 0);
+  reg(pconf, const_cast<char*>("c"), log_var_c, 0);
+}
+
+const char* on_var_lookup(apr_pool_t* p, server_rec* /*s*/, conn_rec* c, request_rec* r,
+                          const char* name) {
+  if (!c && r) c = r->connection;
+  return lookup_or_null(p, c, name);
+}
+
+}  // namespace modssl::module

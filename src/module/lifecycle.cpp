@@ -1,0 +1,49 @@
+// pre_config / post_config / child_init shims.
+#include <cstdlib>
+#include <exception>
+#include <string>
+
+#include <openssl/crypto.h>
+
+#include "adapter/records.h"
+#include "ap_release.h"
+#include "http_log.h"
+#include "io/client_hello.h"
+#include "module/hooks.h"
+#include "startup/contexts.h"
+
+namespace modssl::module {
+
+int on_pre_config(apr_pool_t* pconf, apr_pool_t* /*plog*/, apr_pool_t* /*ptemp*/) {
+  register_log_handlers(pconf);
+  return OK;
+}
+
+int on_post_config(apr_pool_t* pconf, apr_pool_t* /*plog*/, apr_pool_t* ptemp, server_rec* s) {
+  try {
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                 "modssl %s (C++ mod_ssl replacement) for %s, using %s", MODSSL_VERSION,
+                 AP_SERVER_BASEVERSION, OpenSSL_version(OPENSSL_VERSION));
+    bool keylog = false;
+    if (const char* path = std::getenv("SSLKEYLOGFILE"); path && *path) {
+      std::string error;
+      keylog = io::open_keylog_file(path, &error);
+      if (keylog) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "SSLKEYLOGFILE is set: TLS session secrets are written to '%s'; anyone "
+                     "who can read it can decrypt captured traffic. Unset it after debugging.",
+                     path);
+      } else {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "%s", error.c_str());
+      }
+    }
+    return startup::build_all_contexts(pconf, ptemp, s, io::handshake_callbacks(keylog));
+  } catch (const std::exception& e) {
+    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "TLS start-up failed: %s", e.what());
+    return HTTP_INTERNAL_SERVER_ERROR;
+  }
+}
+
+void on_child_init(apr_pool_t* /*pchild*/, server_rec* /*s*/) {}
+
+}  // namespace modssl::module

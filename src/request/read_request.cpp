@@ -1,0 +1,111 @@
+#include "request/read_request.h"
+
+#include "adapter/records.h"
+#include "apr_strings.h"
+#include "http_main.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "io/handshake.h"
+#include "io/tls_connection.h"
+
+namespace modssl::request {
+namespace {
+
+using io::Phase;
+using io::TlsConnection;
+
+int answer_plain_http(request_rec* r) {
+  // The canned 400 page shows "error-notes" only when verbose errors are allowed for it.
+  const char* port = apr_psprintf(r->pool, "%u", static_cast<unsigned>(r->connection->local_addr->port));
+  const char* host = r->hostname ? r->hostname : r->server->server_hostname;
+  apr_table_setn(r->notes, "error-notes",
+                 apr_pstrcat(r->pool,
+                             "Reason: this port speaks HTTPS (HTTP over TLS), but the request "
+                             "came as plain HTTP.<br />\nUse the https scheme instead, e.g. "
+                             "<code>https://",
+                             ap_escape_html(r->pool, host ? host : "host"), ":", port,
+                             "/</code><br />\n",
+                             nullptr));
+  apr_table_setn(r->notes, "verbose-error-to", "*");
+  r->connection->keepalive = AP_CONN_CLOSE;
+  return HTTP_BAD_REQUEST;
+}
+
+bool needs_misdirect(config::SniPolicy policy, const config::ServerConfig& handshake,
+                     const config::ServerConfig& target) {
+  switch (policy) {
+    case config::SniPolicy::Insecure:
+      return false;
+    case config::SniPolicy::Strict:
+      return true;
+    case config::SniPolicy::AuthOnly:
+      return handshake.verify_client != target.verify_client ||
+             handshake.verify_depth != target.verify_depth ||
+             handshake.ca_certificate_file != target.ca_certificate_file ||
+             handshake.ca_certificate_path != target.ca_certificate_path;
+    case config::SniPolicy::Unset:
+    case config::SniPolicy::Secure:
+    default:
+      return !config::same_tls_parameters(handshake, target);
+  }
+}
+
+int check_sni_and_host(request_rec* r, TlsConnection* t) {
+  const char* sni = SSL_get_servername(t->ssl.get(), TLSEXT_NAMETYPE_host_name);
+  ServerRecord* target = server_record(r->server);
+  ServerRecord* handshake = server_record(t->handshake_server);
+  if (!sni) {
+    // A name-based address, and one of the two vhosts insists on SNI.
+    bool strict = config::is_on(target->config.strict_sni_vhost_check, false) ||
+                  config::is_on(handshake->config.strict_sni_vhost_check, false);
+    if (strict && r->connection->vhost_lookup_data) {
+      ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                    "client %s sent no SNI, but SSLStrictSNIVHostCheck is on for %s; refused",
+                    io::client_label(r->connection), r->server->server_hostname);
+      apr_table_setn(r->notes, "error-notes",
+                     "Reason: this server needs the client to name the host it wants during "
+                     "the TLS handshake (SNI), and this client did not.<br />\n");
+      apr_table_setn(r->notes, "verbose-error-to", "*");
+      return HTTP_FORBIDDEN;
+    }
+    return DECLINED;
+  }
+  if (r->server == t->handshake_server) return DECLINED;
+  config::SniPolicy policy = server_record(ap_server_conf)->global.sni_policy;
+  if (needs_misdirect(policy, handshake->config, target->config)) {
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "request for host '%s' reached vhost %s:%u, but the TLS handshake (SNI '%s') "
+                  "used vhost %s:%u with different TLS settings; answering 421",
+                  r->hostname ? r->hostname : "", r->server->server_hostname,
+                  static_cast<unsigned>(r->server->port), sni,
+                  t->handshake_server->server_hostname,
+                  static_cast<unsigned>(t->handshake_server->port));
+    return HTTP_MISDIRECTED_REQUEST;
+  }
+  return DECLINED;
+}
+
+}  // namespace
+
+int on_post_read_request(request_rec* r) {
+  TlsConnection* t = io::tls_connection(r->connection);
+  if (!t) return DECLINED;
+  if (t->phase == Phase::PlainHttp) return answer_plain_http(r);
+  if (apr_table_get(r->subprocess_env, "ssl-unclean-shutdown")) t->unclean_shutdown = true;
+  if (apr_table_get(r->subprocess_env, "ssl-accurate-shutdown")) t->accurate_shutdown = true;
+  if (r->proxyreq == PROXYREQ_PROXY || !ap_is_initial_req(r)) return DECLINED;
+  return check_sni_and_host(r, t);
+}
+
+int on_fixups(request_rec* r) {
+  TlsConnection* t = io::tls_connection(r->connection);
+  if (!t || t->phase != Phase::Open) return DECLINED;
+  apr_table_setn(r->subprocess_env, "HTTPS", "on");
+  if (const char* sni = SSL_get_servername(t->ssl.get(), TLSEXT_NAMETYPE_host_name)) {
+    apr_table_set(r->subprocess_env, "SSL_TLS_SNI", sni);
+  }
+  return DECLINED;
+}
+
+}  // namespace modssl::request

@@ -1,0 +1,13 @@
+#pragma once
+// post_read_request (after mod_setenvif): the plain-HTTP-on-TLS-port answer, the SNI/Host
+// checks (421 / 403), and SetEnvIf's shutdown variants.
+#include "httpd.h"
+
+namespace modssl::request {
+
+int on_post_read_request(request_rec* r);
+
+// fixups: HTTPS and SSL_TLS_SNI in the CGI/SSI environment.
+int on_fixups(request_rec* r);
+
+}  // namespace modssl::request

@@ -1,0 +1,108 @@
+#include "startup/contexts.h"
+
+#include <string>
+#include <vector>
+
+#include "adapter/records.h"
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_ssl.h"
+#include "mod_ssl.h"
+
+namespace modssl::startup {
+namespace {
+
+std::vector<std::string> server_names(server_rec* s) {
+  std::vector<std::string> names;
+  if (s->server_hostname) names.emplace_back(s->server_hostname);
+  if (s->names) {
+    auto** n = reinterpret_cast<char**>(s->names->elts);
+    for (int i = 0; i < s->names->nelts; ++i) names.emplace_back(n[i]);
+  }
+  if (s->wild_names) {
+    auto** n = reinterpret_cast<char**>(s->wild_names->elts);
+    for (int i = 0; i < s->wild_names->nelts; ++i) names.emplace_back(n[i]);
+  }
+  return names;
+}
+
+// Certificates other modules provide (mod_md) when the vhost names none itself.
+void add_certificates_from_hooks(apr_pool_t* p, server_rec* s, config::ServerConfig& cfg) {
+  if (!cfg.certificate_files.empty()) return;
+  apr_array_header_t* certs = apr_array_make(p, 2, sizeof(const char*));
+  apr_array_header_t* keys = apr_array_make(p, 2, sizeof(const char*));
+  ap_ssl_add_cert_files(s, p, certs, keys);
+  if (certs->nelts == 0) ssl_run_add_cert_files(s, p, certs, keys);
+  if (certs->nelts == 0) {
+    ap_ssl_add_fallback_cert_files(s, p, certs, keys);
+    if (certs->nelts == 0) ssl_run_add_fallback_cert_files(s, p, certs, keys);
+    if (certs->nelts > 0) {
+      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                   "%s: using fallback certificates from another module until a real one is "
+                   "available", vhost_id(p, s));
+    }
+  }
+  for (int i = 0; i < certs->nelts; ++i) {
+    cfg.certificate_files.emplace_back(APR_ARRAY_IDX(certs, i, const char*));
+    cfg.key_files.emplace_back(i < keys->nelts ? APR_ARRAY_IDX(keys, i, const char*) : "");
+  }
+}
+
+}  // namespace
+
+const char* vhost_id(apr_pool_t* p, server_rec* s) {
+  unsigned port = s->port;
+  if (!port && s->addrs) port = s->addrs->host_port;
+  return apr_psprintf(p, "%s:%u", s->server_hostname ? s->server_hostname : "(no name)", port);
+}
+
+int build_all_contexts(apr_pool_t* pconf, apr_pool_t* ptemp, server_rec* main_server,
+                       const tls::ContextCallbacks& callbacks) {
+  int enabled = 0;
+  for (server_rec* s = main_server; s; s = s->next) {
+    ServerRecord* rec = server_record(s);
+    rec->server = s;
+    rec->context.reset();
+    if (!config::engine_enabled(rec->config)) continue;
+    if (rec->config.engine == config::EngineMode::Optional) {
+      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                   "%s: 'SSLEngine optional' (RFC 2817 upgrade) is served as 'SSLEngine off': "
+                   "no current client can upgrade an HTTP connection to TLS",
+                   vhost_id(ptemp, s));
+      continue;
+    }
+    add_certificates_from_hooks(ptemp, s, rec->config);
+
+    tls::ContextSpec spec;
+    spec.config = &rec->config;
+    spec.vhost_id = vhost_id(ptemp, s);
+    spec.server_names = server_names(s);
+    spec.callbacks = callbacks;
+    std::vector<std::string> warnings;
+    auto ctx = tls::VhostContext::create(spec, warnings);
+    for (const std::string& w : warnings) {
+      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "%s", w.c_str());
+    }
+    if (!ctx) {
+      ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "TLS set-up of %s failed: %s",
+                   spec.vhost_id.c_str(), ctx.error().c_str());
+      ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                   "fix the SSL* directives of %s and start again (apachectl configtest "
+                   "checks syntax only)", spec.vhost_id.c_str());
+      return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    rec->context = std::move(ctx).value();
+    ++enabled;
+    if (s->port == 80 || (s->addrs && s->addrs->host_port == 80)) {
+      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                   "%s has SSLEngine on but listens on port 80, where clients speak plain "
+                   "HTTP", spec.vhost_id.c_str());
+    }
+  }
+  (void)pconf;
+  ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, main_server, "TLS contexts built for %d vhost(s)",
+               enabled);
+  return OK;
+}
+
+}  // namespace modssl::startup

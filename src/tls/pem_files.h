@@ -1,0 +1,41 @@
+#pragma once
+// Reading certificates, chains and private keys from PEM files, with errors that name the file
+// and quote the system's or OpenSSL's reason.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/result.h"
+#include "tls/handles.h"
+
+namespace modssl::tls {
+
+using config::Result;
+
+struct CertificateFile {
+  X509Ptr leaf;
+  std::vector<X509Ptr> chain;  // certificates that follow the leaf in the same file
+};
+
+// The first certificate in the file is the leaf; any further ones form its chain.
+Result<CertificateFile> load_certificate_file(const std::string& path);
+
+// All certificates in a file (SSLCertificateChainFile).
+Result<std::vector<X509Ptr>> load_certificates(const std::string& path);
+
+// Asked for the pass phrase of an encrypted key; `attempt` counts from 0. Returns nullopt when
+// no (further) pass phrase can be had, which ends the attempts.
+using PassphraseSource =
+    std::function<std::optional<std::string>(const std::string& key_path, int attempt)>;
+
+// Loads the private key from `path` (PEM: traditional or PKCS#8, encrypted or not).
+Result<EvpPkeyPtr> load_private_key(const std::string& path, const PassphraseSource* passphrases);
+
+// "RSA", "ECC", "DSA" ... as mod_ssl's pass-phrase dialog names key types.
+std::string key_type_name(const EVP_PKEY* key);
+
+// One-line subject/issuer in RFC 2253 form, for log messages.
+std::string name_oneline(const X509_NAME* name);
+
+}  // namespace modssl::tls

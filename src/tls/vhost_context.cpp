@@ -1,0 +1,296 @@
+#include "tls/vhost_context.h"
+
+#include <cstring>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <openssl/x509v3.h>
+
+#include "tls/openssl_error.h"
+
+namespace modssl::tls {
+namespace {
+
+using config::fail;
+using config::Result;
+using config::Status;
+
+std::string asn1_time_text(const ASN1_TIME* t) {
+  BioPtr mem(BIO_new(BIO_s_mem()));
+  ASN1_TIME_print(mem.get(), t);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(mem.get(), &data);
+  return std::string(data, static_cast<size_t>(n));
+}
+
+bool is_self_issued(X509* cert) {
+  return X509_NAME_cmp(X509_get_subject_name(cert), X509_get_issuer_name(cert)) == 0;
+}
+
+// Is the leaf's issuer something a client could already have (the system trust store)?
+bool issuer_in_system_store(X509* leaf) {
+  X509StorePtr store(X509_STORE_new());
+  if (!store || X509_STORE_set_default_paths(store.get()) != 1) {
+    ERR_clear_error();
+    return false;
+  }
+  std::unique_ptr<X509_STORE_CTX, FreeWith<X509_STORE_CTX_free>> sctx(X509_STORE_CTX_new());
+  if (!sctx || X509_STORE_CTX_init(sctx.get(), store.get(), leaf, nullptr) != 1) {
+    ERR_clear_error();
+    return false;
+  }
+  X509* issuer = nullptr;
+  bool found = X509_STORE_CTX_get1_issuer(&issuer, sctx.get(), leaf) == 1;
+  X509_free(issuer);
+  ERR_clear_error();
+  return found;
+}
+
+void check_certificate(const std::string& file, X509* leaf, bool has_chain, const EVP_PKEY* key,
+                       const ContextSpec& spec, std::vector<std::string>& warnings) {
+  const std::string where = "certificate '" + file + "' of " + spec.vhost_id;
+  if (X509_cmp_current_time(X509_get0_notAfter(leaf)) < 0) {
+    warnings.push_back(where + " expired on " + asn1_time_text(X509_get0_notAfter(leaf)) +
+                       "; clients will reject it");
+  }
+  if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
+    warnings.push_back(where + " is not valid before " +
+                       asn1_time_text(X509_get0_notBefore(leaf)) + "; check the system clock");
+  }
+  if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA && EVP_PKEY_get_bits(key) < 2048) {
+    warnings.push_back(where + " has a " + std::to_string(EVP_PKEY_get_bits(key)) +
+                       "-bit RSA key; use 2048 bits or more");
+  }
+  if (!spec.server_names.empty()) {
+    bool covered = false;
+    for (const std::string& name : spec.server_names) {
+      if (name.empty()) continue;
+      if (X509_check_host(leaf, name.c_str(), name.size(), 0, nullptr) == 1 ||
+          X509_check_ip_asc(leaf, name.c_str(), 0) == 1) {
+        covered = true;
+        break;
+      }
+    }
+    if (!covered) {
+      std::string names;
+      for (const std::string& n : spec.server_names) names += (names.empty() ? "" : ", ") + n;
+      warnings.push_back(where + " (subject " + name_oneline(X509_get_subject_name(leaf)) +
+                         ") does not cover the server name(s) " + names +
+                         "; clients will report a name mismatch");
+    }
+  }
+  if (!has_chain && !is_self_issued(leaf) && !issuer_in_system_store(leaf)) {
+    warnings.push_back(where + " was issued by " +
+                       name_oneline(X509_get_issuer_name(leaf)) +
+                       ", which is neither in the file nor in SSLCertificateChainFile; clients "
+                       "that do not already have that CA will fail to verify (append the "
+                       "intermediate certificates to the certificate file)");
+  }
+}
+
+// Applies SSLOpenSSLConfCmd pairs to a context or a connection. Returns the first failure.
+Status apply_conf_cmds(SSL_CTX* ctx, SSL* ssl,
+                       const std::vector<std::pair<std::string, std::string>>& cmds) {
+  if (cmds.empty()) return config::ok_status();
+  SslConfCtxPtr cctx(SSL_CONF_CTX_new());
+  SSL_CONF_CTX_set_flags(cctx.get(), SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_SERVER |
+                                         SSL_CONF_FLAG_CERTIFICATE | SSL_CONF_FLAG_SHOW_ERRORS);
+  if (ctx) SSL_CONF_CTX_set_ssl_ctx(cctx.get(), ctx);
+  if (ssl) SSL_CONF_CTX_set_ssl(cctx.get(), ssl);
+  for (const auto& [name, value] : cmds) {
+    ERR_clear_error();
+    int rc = SSL_CONF_cmd(cctx.get(), name.c_str(), value.c_str());
+    if (rc > 0) continue;
+    std::string why = rc == -2   ? "unknown command"
+                      : rc == -3 ? "a value is required"
+                                 : drain_openssl_errors("value refused by OpenSSL");
+    return fail("SSLOpenSSLConfCmd " + name + " '" + value + "': " + why);
+  }
+  if (SSL_CONF_CTX_finish(cctx.get()) != 1) {
+    return fail("SSLOpenSSLConfCmd: " + drain_openssl_errors("cannot finish configuration"));
+  }
+  return config::ok_status();
+}
+
+std::string join_cipher_names(STACK_OF(SSL_CIPHER) * ciphers, bool tls13) {
+  std::string out;
+  for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
+    const SSL_CIPHER* c = sk_SSL_CIPHER_value(ciphers, i);
+    bool is13 = std::strcmp(SSL_CIPHER_get_version(c), "TLSv1.3") == 0;
+    if (is13 != tls13) continue;
+    if (!out.empty()) out += ':';
+    out += SSL_CIPHER_get_name(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::pair<int, int> protocol_bounds(unsigned bits) {
+  static constexpr std::pair<unsigned, int> kOrder[] = {{config::kTLSv1, TLS1_VERSION},
+                                                        {config::kTLSv1_1, TLS1_1_VERSION},
+                                                        {config::kTLSv1_2, TLS1_2_VERSION},
+                                                        {config::kTLSv1_3, TLS1_3_VERSION}};
+  int lo = 0, hi = 0;
+  for (const auto& [bit, version] : kOrder) {
+    if (!(bits & bit)) continue;
+    if (!lo) lo = version;
+    hi = version;
+  }
+  return {lo, hi};
+}
+
+Result<std::shared_ptr<VhostContext>> VhostContext::create(const ContextSpec& spec,
+                                                           std::vector<std::string>& warnings) {
+  std::shared_ptr<VhostContext> self(new VhostContext());
+  self->config_ = *spec.config;
+  self->id_ = spec.vhost_id;
+  const config::ServerConfig& cfg = self->config_;
+
+  ERR_clear_error();
+  self->ctx_.reset(SSL_CTX_new(TLS_server_method()));
+  if (!self->ctx_) return fail("cannot create a TLS context: " + drain_openssl_errors());
+  SSL_CTX* ctx = self->ctx_.get();
+
+  // Compression is refused at parse time (CRIME); unsafe legacy renegotiation only on request.
+  uint64_t opts = SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF;
+  if (config::is_on(cfg.honor_cipher_order, false)) opts |= SSL_OP_CIPHER_SERVER_PREFERENCE;
+  if (!config::is_on(cfg.session_tickets, true)) opts |= SSL_OP_NO_TICKET;
+  if (config::is_on(cfg.insecure_renegotiation, false)) {
+    opts |= SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION;
+  }
+  SSL_CTX_set_options(ctx, opts);
+  SSL_CTX_set_dh_auto(ctx, 1);
+
+  const auto [lo, hi] = protocol_bounds(config::effective_protocols(cfg));
+  if (!lo) return fail("SSLProtocol for " + spec.vhost_id + " enables no protocol");
+  SSL_CTX_set_min_proto_version(ctx, lo);
+  SSL_CTX_set_max_proto_version(ctx, hi);
+
+  if (cfg.cipher_suite && SSL_CTX_set_cipher_list(ctx, cfg.cipher_suite->c_str()) != 1) {
+    return fail("SSLCipherSuite '" + *cfg.cipher_suite + "' for " + spec.vhost_id +
+                " selects no cipher OpenSSL knows (" + drain_openssl_errors() +
+                "); see `openssl ciphers -v '" + *cfg.cipher_suite + "'`");
+  }
+  if (cfg.tls13_ciphersuites &&
+      SSL_CTX_set_ciphersuites(ctx, cfg.tls13_ciphersuites->c_str()) != 1) {
+    return fail("SSLCipherSuite TLSv1.3 '" + *cfg.tls13_ciphersuites + "' for " +
+                spec.vhost_id + " is not a list of TLS 1.3 cipher suites (" +
+                drain_openssl_errors() + "); allowed names: TLS_AES_256_GCM_SHA384, "
+                "TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256, TLS_AES_128_CCM_SHA256, "
+                "TLS_AES_128_CCM_8_SHA256");
+  }
+
+  // Resumption across processes needs the shared session cache (a later issue); until then
+  // no per-process cache, so that all children behave alike. Tickets still work.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  unsigned char sid_ctx[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(spec.vhost_id.data()), spec.vhost_id.size(),
+         sid_ctx);
+  SSL_CTX_set_session_id_context(ctx, sid_ctx, SSL_MAX_SID_CTX_LENGTH);
+
+  if (Status st = self->load_certificates(spec, warnings); !st) return fail(st.error());
+  if (Status st = self->apply_conf_cmds_to_ctx(); !st) {
+    return fail(st.error() + " (in " + spec.vhost_id + ")");
+  }
+
+  const ContextCallbacks& cb = spec.callbacks;
+  if (cb.client_hello) SSL_CTX_set_client_hello_cb(ctx, cb.client_hello, nullptr);
+  if (cb.servername) SSL_CTX_set_tlsext_servername_callback(ctx, cb.servername);
+  if (cb.alpn) SSL_CTX_set_alpn_select_cb(ctx, cb.alpn, nullptr);
+  if (cb.keylog) SSL_CTX_set_keylog_callback(ctx, cb.keylog);
+  if (cb.info) SSL_CTX_set_info_callback(ctx, cb.info);
+
+  self->capture_effective_settings();
+  return self;
+}
+
+Status VhostContext::load_certificates(const ContextSpec& spec,
+                                       std::vector<std::string>& warnings) {
+  const config::ServerConfig& cfg = config_;
+  if (cfg.certificate_files.empty()) {
+    return fail("no SSLCertificateFile configured for " + spec.vhost_id +
+                " although SSLEngine is on; add SSLCertificateFile and SSLCertificateKeyFile");
+  }
+  std::vector<X509Ptr> chain_file_certs;
+  if (!cfg.certificate_chain_file.empty()) {
+    auto chain = tls::load_certificates(cfg.certificate_chain_file);
+    if (!chain) return fail("SSLCertificateChainFile: " + chain.error());
+    chain_file_certs = std::move(chain).value();
+  }
+  for (size_t i = 0; i < cfg.certificate_files.size(); ++i) {
+    const std::string& cert_path = cfg.certificate_files[i];
+    const bool key_in_cert = i >= cfg.key_files.size() || cfg.key_files[i].empty();
+    const std::string& key_path = key_in_cert ? cert_path : cfg.key_files[i];
+
+    auto cert = load_certificate_file(cert_path);
+    if (!cert) return fail("SSLCertificateFile: " + cert.error());
+    auto key = load_private_key(key_path, spec.passphrases);
+    if (!key) {
+      return fail((key_in_cert ? "SSLCertificateFile (no SSLCertificateKeyFile given): "
+                               : "SSLCertificateKeyFile: ") +
+                  key.error());
+    }
+    X509* leaf = cert->leaf.get();
+    EVP_PKEY* pkey = key->get();
+    ERR_clear_error();
+    if (X509_check_private_key(leaf, pkey) != 1) {
+      return fail("private key '" + key_path + "' does not match certificate '" + cert_path +
+                  "' (" + drain_openssl_errors("key values mismatch") +
+                  "); check that both files belong together, e.g. compare `openssl x509 "
+                  "-noout -pubkey -in CERT` with `openssl pkey -pubout -in KEY`");
+    }
+    if (SSL_CTX_use_certificate(ctx_.get(), leaf) != 1) {
+      return fail("certificate '" + cert_path + "' refused by OpenSSL: " +
+                  drain_openssl_errors() + " (a key that is too weak for the security level?)");
+    }
+    const std::vector<X509Ptr>& chain = cert->chain.empty() ? chain_file_certs : cert->chain;
+    for (const X509Ptr& c : chain) {
+      if (SSL_CTX_add1_chain_cert(ctx_.get(), c.get()) != 1) {
+        return fail("chain certificate for '" + cert_path + "' refused by OpenSSL: " +
+                    drain_openssl_errors());
+      }
+    }
+    if (SSL_CTX_use_PrivateKey(ctx_.get(), pkey) != 1) {
+      return fail("private key '" + key_path + "' refused by OpenSSL: " + drain_openssl_errors());
+    }
+    check_certificate(cert_path, leaf, !chain.empty(), pkey, spec, warnings);
+  }
+  return config::ok_status();
+}
+
+Status VhostContext::apply_conf_cmds_to_ctx() {
+  return apply_conf_cmds(ctx_.get(), nullptr, config_.openssl_conf_cmds);
+}
+
+void VhostContext::capture_effective_settings() {
+  SSL_CTX* ctx = ctx_.get();
+  min_version_ = static_cast<int>(SSL_CTX_get_min_proto_version(ctx));
+  max_version_ = static_cast<int>(SSL_CTX_get_max_proto_version(ctx));
+  cipher_list_ = join_cipher_names(SSL_CTX_get_ciphers(ctx), false);
+  ciphersuites_ = join_cipher_names(SSL_CTX_get_ciphers(ctx), true);
+  options_ = SSL_CTX_get_options(ctx);
+}
+
+bool VhostContext::adopt(SSL* ssl) const {
+  if (SSL_get_SSL_CTX(ssl) == ctx_.get()) return true;
+  if (!SSL_set_SSL_CTX(ssl, ctx_.get())) return false;
+  SSL_clear_options(ssl, SSL_get_options(ssl) & ~options_);
+  SSL_set_options(ssl, options_);
+  SSL_set_min_proto_version(ssl, min_version_);
+  SSL_set_max_proto_version(ssl, max_version_);
+  bool ok = true;
+  // An empty list means the vhost allows none of that kind; OpenSSL refuses an empty TLS 1.2
+  // list, so leave the connection's list alone then and rely on the version bounds.
+  if (!cipher_list_.empty()) ok &= SSL_set_cipher_list(ssl, cipher_list_.c_str()) == 1;
+  ok &= SSL_set_ciphersuites(ssl, ciphersuites_.c_str()) == 1;
+  if (!config_.openssl_conf_cmds.empty()) {
+    ok &= static_cast<bool>(apply_conf_cmds(nullptr, ssl, config_.openssl_conf_cmds));
+  }
+  SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx_.get()), SSL_CTX_get_verify_callback(ctx_.get()));
+  ERR_clear_error();
+  return ok;
+}
+
+}  // namespace modssl::tls

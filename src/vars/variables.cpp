@@ -1,0 +1,90 @@
+#include "vars/variables.h"
+
+#include <array>
+#include <utility>
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include "tls/pem_files.h"
+
+namespace modssl::vars {
+namespace {
+
+using Getter = std::optional<std::string> (*)(const Source&);
+
+std::optional<std::string> https(const Source& s) { return s.ssl ? "on" : "off"; }
+
+std::optional<std::string> protocol(const Source& s) {
+  if (!s.ssl) return std::nullopt;
+  return SSL_get_version(s.ssl);
+}
+
+std::optional<std::string> cipher(const Source& s) {
+  if (!s.ssl) return std::nullopt;
+  const SSL_CIPHER* c = SSL_get_current_cipher(s.ssl);
+  if (!c) return std::nullopt;
+  return SSL_CIPHER_get_name(c);
+}
+
+std::optional<std::string> tls_sni(const Source& s) {
+  if (!s.ssl) return std::nullopt;
+  const char* name = SSL_get_servername(s.ssl, TLSEXT_NAMETYPE_host_name);
+  if (!name) return std::nullopt;
+  return name;
+}
+
+std::optional<std::string> server_s_dn(const Source& s) {
+  if (!s.ssl) return std::nullopt;
+  X509* cert = SSL_get_certificate(s.ssl);
+  if (!cert) return std::nullopt;
+  return tls::name_oneline(X509_get_subject_name(cert));
+}
+
+std::optional<std::string> version_library(const Source&) {
+  // "OpenSSL 3.0.19 1 Jul 2025" -> "OpenSSL/3.0.19", the form mod_ssl reports.
+  std::string v = OpenSSL_version(OPENSSL_VERSION);
+  auto sp = v.find(' ');
+  if (sp == std::string::npos) return v;
+  auto end = v.find(' ', sp + 1);
+  return v.substr(0, sp) + "/" + v.substr(sp + 1, end == std::string::npos ? end : end - sp - 1);
+}
+
+constexpr std::array<std::pair<std::string_view, Getter>, 6> kTable{{
+    {"HTTPS", https},
+    {"SSL_PROTOCOL", protocol},
+    {"SSL_CIPHER", cipher},
+    {"SSL_TLS_SNI", tls_sni},
+    {"SSL_SERVER_S_DN", server_s_dn},
+    {"SSL_VERSION_LIBRARY", version_library},
+}};
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
+    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+Getter find(std::string_view name) {
+  if (iequals(name, "HTTPS")) return https;
+  for (const auto& [n, g] : kTable) {
+    if (n == name) return g;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<std::string> lookup(std::string_view name, const Source& src) {
+  Getter g = find(name);
+  return g ? g(src) : std::nullopt;
+}
+
+bool is_known(std::string_view name) { return find(name) != nullptr; }
+
+}  // namespace modssl::vars
