@@ -31,6 +31,8 @@ struct DirConfig {
   OptionSet options;
   bool require_ssl = false;  // SSLRequireSSL (cannot be unset by a sub-directory, as mod_ssl)
   std::optional<std::string> cipher_suite;  // per-directory SSLCipherSuite (renegotiation issue)
+  VerifyClient verify_client = VerifyClient::Unset;  // per-directory SSLVerifyClient
+  std::optional<int> verify_depth;                   // per-directory SSLVerifyDepth
 };
 
 DirConfig merge(const DirConfig& base, const DirConfig& add);

@@ -92,6 +92,7 @@ apr_status_t drive_handshake(TlsConnection* t, apr_read_type_e block) {
   }
   conn_rec* c = t->c;
   t->read_block = block;
+  t->read_status = APR_SUCCESS;
   ERR_clear_error();
   int rc = SSL_do_handshake(t->ssl.get());
   if (rc == 1) {

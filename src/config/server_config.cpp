@@ -1,0 +1,90 @@
+#include "config/server_config.h"
+
+namespace modssl::config {
+namespace {
+
+template <class T>
+T pick(const T& base, const T& add, const T& unset) {
+  return add == unset ? base : add;
+}
+
+template <class T>
+std::optional<T> pick(const std::optional<T>& base, const std::optional<T>& add) {
+  return add ? add : base;
+}
+
+std::string pick(const std::string& base, const std::string& add) {
+  return add.empty() ? base : add;
+}
+
+// Certificates merge by position: a vhost's first certificate replaces the main server's
+// first, and so on, so a vhost can override the RSA certificate and inherit the ECDSA one.
+std::vector<std::string> merge_by_index(const std::vector<std::string>& base,
+                                        const std::vector<std::string>& add) {
+  std::vector<std::string> out = add;
+  for (std::size_t i = add.size(); i < base.size(); ++i) out.push_back(base[i]);
+  return out;
+}
+
+}  // namespace
+
+ServerConfig merge(const ServerConfig& base, const ServerConfig& add) {
+  ServerConfig m;
+  m.engine = pick(base.engine, add.engine, EngineMode::Unset);
+  // Key files pair with certificate files by index, so they must merge the same way. A vhost
+  // that names certificates without keys must not inherit the main server's keys for them.
+  if (!add.certificate_files.empty()) {
+    m.certificate_files = merge_by_index(base.certificate_files, add.certificate_files);
+    std::vector<std::string> keys = add.key_files;
+    keys.resize(add.certificate_files.size() > keys.size() ? add.certificate_files.size()
+                                                             : keys.size());
+    for (std::size_t i = add.certificate_files.size(); i < base.certificate_files.size(); ++i) {
+      keys.push_back(i < base.key_files.size() ? base.key_files[i] : std::string());
+    }
+    m.key_files = keys;
+  } else {
+    m.certificate_files = base.certificate_files;
+    m.key_files = merge_by_index(base.key_files, add.key_files);
+  }
+  m.certificate_chain_file = pick(base.certificate_chain_file, add.certificate_chain_file);
+  m.protocols = pick(base.protocols, add.protocols);
+  m.cipher_suite = pick(base.cipher_suite, add.cipher_suite);
+  m.tls13_ciphersuites = pick(base.tls13_ciphersuites, add.tls13_ciphersuites);
+  m.honor_cipher_order = pick(base.honor_cipher_order, add.honor_cipher_order, Toggle::Unset);
+  m.compression = pick(base.compression, add.compression, Toggle::Unset);
+  m.session_tickets = pick(base.session_tickets, add.session_tickets, Toggle::Unset);
+  m.strict_sni_vhost_check =
+      pick(base.strict_sni_vhost_check, add.strict_sni_vhost_check, Toggle::Unset);
+  m.insecure_renegotiation =
+      pick(base.insecure_renegotiation, add.insecure_renegotiation, Toggle::Unset);
+  m.openssl_conf_cmds = base.openssl_conf_cmds;
+  m.openssl_conf_cmds.insert(m.openssl_conf_cmds.end(), add.openssl_conf_cmds.begin(),
+                             add.openssl_conf_cmds.end());
+  m.verify_client = pick(base.verify_client, add.verify_client, VerifyClient::Unset);
+  m.verify_depth = pick(base.verify_depth, add.verify_depth);
+  m.ca_certificate_file = pick(base.ca_certificate_file, add.ca_certificate_file);
+  m.ca_certificate_path = pick(base.ca_certificate_path, add.ca_certificate_path);
+  return m;
+}
+
+unsigned effective_protocols(const ServerConfig& c) {
+  return c.protocols.value_or(kAllProtocols);
+}
+
+bool engine_enabled(const ServerConfig& c) {
+  return c.engine == EngineMode::On || c.engine == EngineMode::Optional;
+}
+
+bool same_tls_parameters(const ServerConfig& a, const ServerConfig& b) {
+  auto verify = [](const ServerConfig& c) {
+    return c.verify_client == VerifyClient::Unset ? VerifyClient::None : c.verify_client;
+  };
+  return effective_protocols(a) == effective_protocols(b) && a.cipher_suite == b.cipher_suite &&
+         a.tls13_ciphersuites == b.tls13_ciphersuites &&
+         is_on(a.honor_cipher_order, false) == is_on(b.honor_cipher_order, false) &&
+         verify(a) == verify(b) && a.verify_depth.value_or(1) == b.verify_depth.value_or(1) &&
+         a.ca_certificate_file == b.ca_certificate_file &&
+         a.ca_certificate_path == b.ca_certificate_path;
+}
+
+}  // namespace modssl::config

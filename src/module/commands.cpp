@@ -1,0 +1,261 @@
+// The SSL* directive table. Each handler checks the context, calls a parser in src/config and
+// stores the result; the wording of errors lives with the parsers.
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapter/records.h"
+#include "apr_file_info.h"
+#include "apr_strings.h"
+#include "config/directives.h"
+#include "http_log.h"
+#include "module/config_records.h"
+#include "tls/conf_commands.h"
+
+namespace {
+
+using namespace modssl;
+using config::Result;
+
+const char* error_text(cmd_parms* cmd, const std::string& message) {
+  return apr_pstrdup(cmd->pool, message.c_str());
+}
+
+config::ServerConfig& server_config(cmd_parms* cmd) {
+  return server_record(cmd->server)->config;
+}
+
+// Splits a RAW_ARGS line the way httpd splits words (quotes respected).
+std::vector<std::string_view> split_words(cmd_parms* cmd, const char* args) {
+  std::vector<std::string_view> out;
+  while (*args) {
+    const char* w = ap_getword_conf(cmd->temp_pool, &args);
+    if (*w) out.emplace_back(w);
+  }
+  return out;
+}
+
+// Runs a handler body, turning any C++ exception into a configuration error.
+template <class F>
+const char* guarded(cmd_parms* cmd, F&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return error_text(cmd, std::string(cmd->directive->directive) + ": " + e.what());
+  }
+}
+
+// Resolves `arg` against ServerRoot and checks it names a non-empty file, as mod_ssl does at
+// configuration time so that typos fail `apachectl configtest`.
+const char* existing_file(cmd_parms* cmd, const char* arg, std::string* resolved) {
+  const char* path = ap_server_root_relative(cmd->temp_pool, arg);
+  apr_finfo_t info;
+  apr_status_t rv = path ? apr_stat(&info, path, APR_FINFO_TYPE | APR_FINFO_SIZE, cmd->temp_pool)
+                         : APR_EBADPATH;
+  if (rv == APR_SUCCESS && info.filetype == APR_REG && info.size > 0) {
+    *resolved = path;
+    return nullptr;
+  }
+  char reason[120] = "not a regular file";
+  if (rv != APR_SUCCESS) apr_strerror(rv, reason, sizeof reason);
+  if (rv == APR_SUCCESS && info.filetype == APR_REG) apr_cpystrn(reason, "empty", sizeof reason);
+  return apr_psprintf(cmd->pool, "%s: file '%s' does not exist or is empty (%s)",
+                      cmd->directive->directive, path ? path : arg, reason);
+}
+
+const char* set_engine(cmd_parms* cmd, void*, const char* arg) {
+  return guarded(cmd, [&]() -> const char* {
+    auto v = config::parse_engine(arg);
+    if (!v) return error_text(cmd, v.error());
+    server_config(cmd).engine = *v;
+    return nullptr;
+  });
+}
+
+const char* add_certificate_file(cmd_parms* cmd, void*, const char* arg) {
+  return guarded(cmd, [&]() -> const char* {
+    std::string path;
+    if (const char* err = existing_file(cmd, arg, &path)) return err;
+    server_config(cmd).certificate_files.push_back(path);
+    return nullptr;
+  });
+}
+
+const char* add_key_file(cmd_parms* cmd, void*, const char* arg) {
+  return guarded(cmd, [&]() -> const char* {
+    std::string path;
+    if (const char* err = existing_file(cmd, arg, &path)) return err;
+    server_config(cmd).key_files.push_back(path);
+    return nullptr;
+  });
+}
+
+const char* set_chain_file(cmd_parms* cmd, void*, const char* arg) {
+  return guarded(cmd, [&]() -> const char* {
+    std::string path;
+    if (const char* err = existing_file(cmd, arg, &path)) return err;
+    server_config(cmd).certificate_chain_file = path;
+    return nullptr;
+  });
+}
+
+const char* set_protocol(cmd_parms* cmd, void*, const char* args) {
+  return guarded(cmd, [&]() -> const char* {
+    auto words = split_words(cmd, args);
+    auto v = config::parse_protocols(words);
+    if (!v) return error_text(cmd, v.error());
+    server_config(cmd).protocols = *v;
+    return nullptr;
+  });
+}
+
+const char* set_cipher_suite(cmd_parms* cmd, void* dirconf, const char* args) {
+  return guarded(cmd, [&]() -> const char* {
+    auto words = split_words(cmd, args);
+    auto v = config::parse_cipher_suite(words);
+    if (!v) return error_text(cmd, v.error());
+    if (cmd->path) {  // <Directory>/<Location>/.htaccess: a per-directory upgrade
+      if (v->tls13) {
+        return "SSLCipherSuite TLSv1.3 cannot be set per directory: TLS 1.3 cannot change "
+               "its cipher after the handshake";
+      }
+      static_cast<DirRecord*>(dirconf)->config.cipher_suite = v->spec;
+    } else if (v->tls13) {
+      server_config(cmd).tls13_ciphersuites = v->spec;
+    } else {
+      server_config(cmd).cipher_suite = v->spec;
+    }
+    return nullptr;
+  });
+}
+
+// on/off directives that land in a Toggle of the server config.
+template <config::Toggle config::ServerConfig::*Field>
+const char* set_toggle(cmd_parms* cmd, void*, const char* arg) {
+  return guarded(cmd, [&]() -> const char* {
+    auto v = config::parse_flag(cmd->directive->directive, arg);
+    if (!v) return error_text(cmd, v.error());
+    server_config(cmd).*Field = *v ? config::Toggle::On : config::Toggle::Off;
+    return nullptr;
+  });
+}
+
+const char* set_compression(cmd_parms* cmd, void*, const char* arg) {
+  return guarded(cmd, [&]() -> const char* {
+    auto v = config::parse_compression(arg);
+    if (!v) return error_text(cmd, v.error());
+    server_config(cmd).compression = *v;
+    return nullptr;
+  });
+}
+
+const char* add_conf_cmd(cmd_parms* cmd, void*, const char* name, const char* value) {
+  return guarded(cmd, [&]() -> const char* {
+    if (!tls::is_known_conf_command(name)) {
+      return apr_psprintf(cmd->pool,
+                          "SSLOpenSSLConfCmd: '%s' is not a configuration command this OpenSSL "
+                          "knows; see the SSL_CONF_cmd(3) manual page for the list",
+                          name);
+    }
+    server_config(cmd).openssl_conf_cmds.emplace_back(name, value);
+    return nullptr;
+  });
+}
+
+const char* set_sni_policy(cmd_parms* cmd, void*, const char* arg) {
+  return guarded(cmd, [&]() -> const char* {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    auto v = config::parse_sni_policy(arg);
+    if (!v) return error_text(cmd, v.error());
+    server_record(cmd->server)->global.sni_policy = *v;
+    return nullptr;
+  });
+}
+
+const char* set_options(cmd_parms* cmd, void* dirconf, const char* args) {
+  return guarded(cmd, [&]() -> const char* {
+    auto* dir = static_cast<DirRecord*>(dirconf);
+    auto words = split_words(cmd, args);
+    auto v = config::parse_options(words, dir->config.options);
+    if (!v) return error_text(cmd, v.error());
+    dir->config.options = *v;
+    return nullptr;
+  });
+}
+
+const char* set_require_ssl(cmd_parms* /*cmd*/, void* dirconf) {
+  static_cast<DirRecord*>(dirconf)->config.require_ssl = true;
+  return nullptr;
+}
+
+const char* set_verify_client(cmd_parms* cmd, void* dirconf, const char* arg) {
+  return guarded(cmd, [&]() -> const char* {
+    auto v = config::parse_verify_client(arg);
+    if (!v) return error_text(cmd, v.error());
+    if (cmd->path) {
+      static_cast<DirRecord*>(dirconf)->config.verify_client = *v;
+    } else {
+      server_config(cmd).verify_client = *v;
+    }
+    return nullptr;
+  });
+}
+
+const char* set_verify_depth(cmd_parms* cmd, void* dirconf, const char* arg) {
+  return guarded(cmd, [&]() -> const char* {
+    auto v = config::parse_verify_depth(arg);
+    if (!v) return error_text(cmd, v.error());
+    if (cmd->path) {
+      static_cast<DirRecord*>(dirconf)->config.verify_depth = *v;
+    } else {
+      server_config(cmd).verify_depth = *v;
+    }
+    return nullptr;
+  });
+}
+
+using SC = config::ServerConfig;
+
+}  // namespace
+
+extern "C" const command_rec modssl_commands[] = {
+    AP_INIT_TAKE1("SSLEngine", set_engine, nullptr, RSRC_CONF,
+                  "Use TLS for this virtual host: on, off or optional"),
+    AP_INIT_TAKE1("SSLCertificateFile", add_certificate_file, nullptr, RSRC_CONF,
+                  "PEM file with the server certificate (and optionally its chain and key); "
+                  "repeat for RSA and ECDSA certificates"),
+    AP_INIT_TAKE1("SSLCertificateKeyFile", add_key_file, nullptr, RSRC_CONF,
+                  "PEM file with the private key of the matching SSLCertificateFile"),
+    AP_INIT_TAKE1("SSLCertificateChainFile", set_chain_file, nullptr, RSRC_CONF,
+                  "PEM file with the intermediate CA certificates of the server certificate"),
+    AP_INIT_RAW_ARGS("SSLProtocol", set_protocol, nullptr, RSRC_CONF,
+                     "Enabled protocols: [+-]all, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3"),
+    AP_INIT_RAW_ARGS("SSLCipherSuite", set_cipher_suite, nullptr, RSRC_CONF | OR_AUTHCFG,
+                     "OpenSSL cipher list, optionally after a protocol (SSL or TLSv1.3)"),
+    AP_INIT_TAKE1("SSLHonorCipherOrder", set_toggle<&SC::honor_cipher_order>, nullptr,
+                  RSRC_CONF, "Prefer the server's cipher order to the client's: on or off"),
+    AP_INIT_TAKE1("SSLCompression", set_compression, nullptr, RSRC_CONF,
+                  "TLS-level compression: off (on is refused: CRIME)"),
+    AP_INIT_TAKE1("SSLSessionTickets", set_toggle<&SC::session_tickets>, nullptr, RSRC_CONF,
+                  "Issue TLS session tickets: on or off"),
+    AP_INIT_TAKE2("SSLOpenSSLConfCmd", add_conf_cmd, nullptr, RSRC_CONF,
+                  "An OpenSSL SSL_CONF command and its value, e.g. Curves X25519:P-256"),
+    AP_INIT_TAKE1("SSLStrictSNIVHostCheck", set_toggle<&SC::strict_sni_vhost_check>, nullptr,
+                  RSRC_CONF, "Refuse clients without SNI on name-based TLS vhosts: on or off"),
+    AP_INIT_TAKE1("SSLVHostSNIPolicy", set_sni_policy, nullptr, RSRC_CONF,
+                  "When a request may reach a vhost other than the one SNI chose: "
+                  "secure, strict, authonly or insecure"),
+    AP_INIT_TAKE1("SSLInsecureRenegotiation", set_toggle<&SC::insecure_renegotiation>, nullptr,
+                  RSRC_CONF, "Allow renegotiation with clients lacking RFC 5746: on or off"),
+    AP_INIT_RAW_ARGS("SSLOptions", set_options, nullptr, OR_OPTIONS,
+                     "[+-]StdEnvVars, ExportCertData, FakeBasicAuth, StrictRequire, "
+                     "OptRenegotiate, LegacyDNStringFormat"),
+    AP_INIT_NO_ARGS("SSLRequireSSL", set_require_ssl, nullptr, OR_AUTHCFG,
+                    "Refuse requests that did not arrive over TLS"),
+    AP_INIT_TAKE1("SSLVerifyClient", set_verify_client, nullptr, RSRC_CONF | OR_AUTHCFG,
+                  "Client certificate verification: none, optional, require, optional_no_ca"),
+    AP_INIT_TAKE1("SSLVerifyDepth", set_verify_depth, nullptr, RSRC_CONF | OR_AUTHCFG,
+                  "Maximum depth of CA certificates in client certificate verification"),
+    {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
+};

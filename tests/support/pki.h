@@ -1,0 +1,46 @@
+#pragma once
+// Test certificates made at run time with OpenSSL's API: a CA, leaf certificates it signs, and
+// the PEM files the module reads. Nothing here is ever committed; keys live in temp dirs.
+#include <string>
+#include <vector>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+namespace modssl::testing {
+
+enum class KeyType { Rsa2048, EcP256 };
+
+struct KeyPair {
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  KeyPair() = default;
+  KeyPair(const KeyPair&) = delete;
+  KeyPair& operator=(const KeyPair&) = delete;
+  KeyPair(KeyPair&& o) noexcept;
+  KeyPair& operator=(KeyPair&& o) noexcept;
+  ~KeyPair();
+};
+
+struct CertOptions {
+  std::string common_name = "localhost";
+  std::vector<std::string> dns_names{"localhost"};
+  KeyType key_type = KeyType::EcP256;
+  bool is_ca = false;
+  long not_before_offset_s = -3600;        // relative to now
+  long not_after_offset_s = 30L * 86400;   // relative to now
+};
+
+// A self-signed certificate (a root CA when options.is_ca).
+KeyPair make_self_signed(const CertOptions& options);
+// A certificate signed by `issuer`.
+KeyPair make_signed(const CertOptions& options, const KeyPair& issuer);
+
+// PEM writers; abort the test process on I/O failure (tests cannot continue anyway).
+void write_cert_pem(const std::string& path, const std::vector<const X509*>& certs);
+void write_key_pem(const std::string& path, const EVP_PKEY* key);
+
+// A fresh directory under $TMPDIR (or /tmp), mode 0755 so httpd's children can read it.
+std::string make_temp_dir(const std::string& prefix);
+
+}  // namespace modssl::testing

@@ -1,0 +1,247 @@
+// Building a vhost's TLS context from configuration: what works, and what an administrator is
+// told when it does not.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "pki.h"
+#include "tls/vhost_context.h"
+#include "vars/variables.h"
+
+namespace modssl::tls {
+namespace {
+
+using testing::CertOptions;
+using testing::KeyPair;
+using testing::KeyType;
+
+class VhostContextTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(testing::make_temp_dir("modssl-unit-"));
+    CertOptions ca_opts;
+    ca_opts.common_name = "Unit Test CA";
+    ca_opts.dns_names = {};
+    ca_opts.is_ca = true;
+    ca_ = new KeyPair(testing::make_self_signed(ca_opts));
+    CertOptions leaf_opts;
+    leaf_opts.common_name = "www.example.test";
+    leaf_opts.dns_names = {"www.example.test"};
+    leaf_ = new KeyPair(testing::make_signed(leaf_opts, *ca_));
+    other_ = new KeyPair(testing::make_signed(leaf_opts, *ca_));
+    testing::write_cert_pem(path("leaf.crt"), {leaf_->cert});
+    testing::write_key_pem(path("leaf.key"), leaf_->key);
+    testing::write_key_pem(path("other.key"), other_->key);
+    testing::write_cert_pem(path("leaf+chain.crt"), {leaf_->cert, ca_->cert});
+    testing::write_cert_pem(path("ca.crt"), {ca_->cert});
+    std::ofstream(path("garbage.crt")) << "this is not a certificate\n";
+  }
+  static void TearDownTestSuite() {
+    std::filesystem::remove_all(*dir_);
+    delete leaf_;
+    delete other_;
+    delete ca_;
+    delete dir_;
+  }
+  static std::string path(const std::string& name) { return *dir_ + "/" + name; }
+
+  config::Result<std::shared_ptr<VhostContext>> build(const config::ServerConfig& cfg) {
+    ContextSpec spec;
+    spec.config = &cfg;
+    spec.vhost_id = "www.example.test:443";
+    spec.server_names = {"www.example.test"};
+    warnings_.clear();
+    return VhostContext::create(spec, warnings_);
+  }
+  static config::ServerConfig base_config() {
+    config::ServerConfig cfg;
+    cfg.engine = config::EngineMode::On;
+    cfg.certificate_files = {path("leaf+chain.crt")};
+    cfg.key_files = {path("leaf.key")};
+    return cfg;
+  }
+
+  std::vector<std::string> warnings_;
+  static inline std::string* dir_ = nullptr;
+  static inline KeyPair* ca_ = nullptr;
+  static inline KeyPair* leaf_ = nullptr;
+  static inline KeyPair* other_ = nullptr;
+};
+
+// Runs a handshake between a client and a server SSL entirely in memory.
+bool handshake(SSL* client, SSL* server) {
+  BIO *client_io = nullptr, *server_io = nullptr;
+  BIO_new_bio_pair(&client_io, 0, &server_io, 0);
+  SSL_set_bio(client, client_io, client_io);
+  SSL_set_bio(server, server_io, server_io);
+  SSL_set_connect_state(client);
+  SSL_set_accept_state(server);
+  bool client_done = false, server_done = false;
+  for (int round = 0; round < 20 && !(client_done && server_done); ++round) {
+    if (!client_done) {
+      int rc = SSL_do_handshake(client);
+      if (rc == 1) client_done = true;
+      else if (SSL_get_error(client, rc) != SSL_ERROR_WANT_READ) return false;
+    }
+    if (!server_done) {
+      int rc = SSL_do_handshake(server);
+      if (rc == 1) server_done = true;
+      else if (SSL_get_error(server, rc) != SSL_ERROR_WANT_READ) return false;
+    }
+  }
+  return client_done && server_done;
+}
+
+TEST_F(VhostContextTest, BuildsFromCertificateKeyAndChain) {
+  auto ctx = build(base_config());
+  ASSERT_TRUE(ctx) << ctx.error();
+  EXPECT_TRUE(warnings_.empty()) << warnings_.front();
+}
+
+TEST_F(VhostContextTest, KeyMayLiveInTheCertificateFile) {
+  std::string both = path("both.pem");
+  testing::write_cert_pem(both, {leaf_->cert});
+  {
+    std::ofstream out(both, std::ios::app);
+    std::ifstream key(path("leaf.key"));
+    out << key.rdbuf();
+  }
+  config::ServerConfig cfg = base_config();
+  cfg.certificate_files = {both};
+  cfg.key_files.clear();
+  auto ctx = build(cfg);
+  EXPECT_TRUE(ctx) << ctx.error();
+}
+
+TEST_F(VhostContextTest, MismatchedKeyNamesBothFiles) {
+  config::ServerConfig cfg = base_config();
+  cfg.key_files = {path("other.key")};
+  auto ctx = build(cfg);
+  ASSERT_FALSE(ctx);
+  EXPECT_NE(ctx.error().find(path("other.key")), std::string::npos) << ctx.error();
+  EXPECT_NE(ctx.error().find(path("leaf+chain.crt")), std::string::npos) << ctx.error();
+  EXPECT_NE(ctx.error().find("does not match"), std::string::npos) << ctx.error();
+}
+
+TEST_F(VhostContextTest, MissingFileNamesPathAndSystemReason) {
+  config::ServerConfig cfg = base_config();
+  cfg.certificate_files = {path("missing.crt")};
+  auto ctx = build(cfg);
+  ASSERT_FALSE(ctx);
+  EXPECT_NE(ctx.error().find(path("missing.crt")), std::string::npos) << ctx.error();
+  EXPECT_NE(ctx.error().find("No such file"), std::string::npos) << ctx.error();
+}
+
+TEST_F(VhostContextTest, UnparsableCertificateSaysSo) {
+  config::ServerConfig cfg = base_config();
+  cfg.certificate_files = {path("garbage.crt")};
+  auto ctx = build(cfg);
+  ASSERT_FALSE(ctx);
+  EXPECT_NE(ctx.error().find("no PEM certificate"), std::string::npos) << ctx.error();
+}
+
+TEST_F(VhostContextTest, NoCertificateIsAnError) {
+  config::ServerConfig cfg = base_config();
+  cfg.certificate_files.clear();
+  cfg.key_files.clear();
+  auto ctx = build(cfg);
+  ASSERT_FALSE(ctx);
+  EXPECT_NE(ctx.error().find("SSLCertificateFile"), std::string::npos);
+}
+
+TEST_F(VhostContextTest, BadCipherSuiteIsAnError) {
+  config::ServerConfig cfg = base_config();
+  cfg.cipher_suite = "NO-SUCH-CIPHER";
+  auto ctx = build(cfg);
+  ASSERT_FALSE(ctx);
+  EXPECT_NE(ctx.error().find("NO-SUCH-CIPHER"), std::string::npos) << ctx.error();
+}
+
+TEST_F(VhostContextTest, WarnsAboutNameMismatchAndMissingIntermediate) {
+  config::ServerConfig cfg = base_config();
+  cfg.certificate_files = {path("leaf.crt")};
+  ContextSpec spec;
+  spec.config = &cfg;
+  spec.vhost_id = "other.test:443";
+  spec.server_names = {"other.test"};
+  std::vector<std::string> warnings;
+  auto ctx = VhostContext::create(spec, warnings);
+  ASSERT_TRUE(ctx) << ctx.error();
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("other.test"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[1].find("Unit Test CA"), std::string::npos) << warnings[1];
+}
+
+TEST_F(VhostContextTest, WarnsAboutExpiredCertificate) {
+  CertOptions o;
+  o.common_name = o.dns_names[0] = "www.example.test";
+  o.not_before_offset_s = -10 * 86400;
+  o.not_after_offset_s = -86400;
+  KeyPair expired = testing::make_signed(o, *ca_);
+  testing::write_cert_pem(path("expired.crt"), {expired.cert, ca_->cert});
+  testing::write_key_pem(path("expired.key"), expired.key);
+  config::ServerConfig cfg = base_config();
+  cfg.certificate_files = {path("expired.crt")};
+  cfg.key_files = {path("expired.key")};
+  auto ctx = build(cfg);
+  ASSERT_TRUE(ctx) << ctx.error();
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_NE(warnings_[0].find("expired"), std::string::npos) << warnings_[0];
+}
+
+TEST_F(VhostContextTest, ProtocolRangeIsEnforcedAndVariablesReportIt) {
+  config::ServerConfig cfg = base_config();
+  cfg.protocols = config::kTLSv1_2;
+  auto ctx = build(cfg);
+  ASSERT_TRUE(ctx) << ctx.error();
+
+  SslCtxPtr client_ctx(SSL_CTX_new(TLS_client_method()));
+  SslPtr client(SSL_new(client_ctx.get()));
+  SSL_set_tlsext_host_name(client.get(), "www.example.test");
+  SslPtr server(SSL_new((*ctx)->ssl_ctx()));
+  ASSERT_TRUE(handshake(client.get(), server.get()));
+  EXPECT_EQ(SSL_version(server.get()), TLS1_2_VERSION);
+
+  vars::Source src{server.get()};
+  EXPECT_EQ(vars::lookup("HTTPS", src), "on");
+  EXPECT_EQ(vars::lookup("https", src), "on");
+  EXPECT_EQ(vars::lookup("SSL_PROTOCOL", src), "TLSv1.2");
+  EXPECT_EQ(vars::lookup("SSL_TLS_SNI", src), "www.example.test");
+  EXPECT_EQ(vars::lookup("SSL_SERVER_S_DN", src), "CN=www.example.test,O=modssl tests");
+  EXPECT_FALSE(vars::lookup("SSL_NO_SUCH_VAR", src).has_value());
+  EXPECT_EQ(vars::lookup("HTTPS", vars::Source{}), "off");
+}
+
+TEST_F(VhostContextTest, AdoptMovesAConnectionToAnotherVhostsSettings) {
+  config::ServerConfig a = base_config();
+  a.protocols = config::kTLSv1_2 | config::kTLSv1_3;
+  config::ServerConfig b = base_config();
+  b.protocols = config::kTLSv1_2;
+  auto ctx_a = build(a);
+  auto ctx_b = build(b);
+  ASSERT_TRUE(ctx_a && ctx_b);
+
+  SslCtxPtr client_ctx(SSL_CTX_new(TLS_client_method()));
+  SslPtr client(SSL_new(client_ctx.get()));
+  SslPtr server(SSL_new((*ctx_a)->ssl_ctx()));
+  ASSERT_TRUE((*ctx_b)->adopt(server.get()));
+  ASSERT_TRUE(handshake(client.get(), server.get()));
+  EXPECT_EQ(SSL_version(server.get()), TLS1_2_VERSION);
+}
+
+TEST(ProtocolBounds, SpanLowestToHighestEnabled) {
+  EXPECT_EQ(protocol_bounds(config::kTLSv1_2 | config::kTLSv1_3),
+            std::make_pair(TLS1_2_VERSION, TLS1_3_VERSION));
+  EXPECT_EQ(protocol_bounds(config::kTLSv1_3), std::make_pair(TLS1_3_VERSION, TLS1_3_VERSION));
+  EXPECT_EQ(protocol_bounds(config::kAllProtocols), std::make_pair(TLS1_VERSION, TLS1_3_VERSION));
+  EXPECT_EQ(protocol_bounds(0), std::make_pair(0, 0));
+}
+
+}  // namespace
+}  // namespace modssl::tls
