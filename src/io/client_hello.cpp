@@ -79,9 +79,8 @@ int on_client_hello(SSL* ssl, int* alert, void* /*arg*/) {
   ap_vhost_iterate_given_conn(c, match_vhost, &search);
   if (!search.found) {
     ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c,
-                  "no TLS vhost answers to SNI name '%s'; using the default vhost %s:%u", host,
-                  t->handshake_server->server_hostname,
-                  static_cast<unsigned>(t->handshake_server->port));
+                  "no TLS vhost answers to SNI name '%s'; using the default vhost %s", host,
+                  t->handshake_server->server_hostname);
     return SSL_CLIENT_HELLO_SUCCESS;
   }
   t->sni_matched = true;
@@ -96,8 +95,8 @@ int on_client_hello(SSL* ssl, int* alert, void* /*arg*/) {
     }
     t->handshake_server = search.found;
   }
-  ap_log_cerror(APLOG_MARK, APLOG_TRACE1, 0, c, "SNI name '%s' selects vhost %s:%u", host,
-                search.found->server_hostname, static_cast<unsigned>(search.found->port));
+  ap_log_cerror(APLOG_MARK, APLOG_TRACE1, 0, c, "SNI name '%s' selects vhost %s", host,
+                search.found->server_hostname);
   return SSL_CLIENT_HELLO_SUCCESS;
 }
 

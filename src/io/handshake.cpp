@@ -62,11 +62,10 @@ void log_handshake_done(TlsConnection* t) {
   unsigned alpn_len = 0;
   SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
   ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c,
-                "TLS handshake with %s done: %s, %s, SNI %s, vhost %s:%u, ALPN %.*s%s",
+                "TLS handshake with %s done: %s, %s, SNI %s, vhost %s, ALPN %.*s%s",
                 client_label(c), SSL_get_version(ssl), SSL_get_cipher_name(ssl),
                 sni ? sni : "(none)",
                 t->handshake_server ? t->handshake_server->server_hostname : "?",
-                t->handshake_server ? static_cast<unsigned>(t->handshake_server->port) : 0u,
                 static_cast<int>(alpn_len), alpn ? reinterpret_cast<const char*>(alpn) : "",
                 alpn ? "" : "(none)");
 }

@@ -75,12 +75,10 @@ int check_sni_and_host(request_rec* r, TlsConnection* t) {
   config::SniPolicy policy = server_record(ap_server_conf)->global.sni_policy;
   if (needs_misdirect(policy, handshake->config, target->config)) {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "request for host '%s' reached vhost %s:%u, but the TLS handshake (SNI '%s') "
-                  "used vhost %s:%u with different TLS settings; answering 421",
-                  r->hostname ? r->hostname : "", r->server->server_hostname,
-                  static_cast<unsigned>(r->server->port), sni,
-                  t->handshake_server->server_hostname,
-                  static_cast<unsigned>(t->handshake_server->port));
+                  "request for host '%s' reached vhost %s, but the TLS handshake (SNI '%s') "
+                  "used vhost %s with different TLS settings; answering 421",
+                  r->hostname ? r->hostname : "", r->server->server_hostname, sni,
+                  t->handshake_server->server_hostname);
     return HTTP_MISDIRECTED_REQUEST;
   }
   return DECLINED;
