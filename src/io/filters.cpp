@@ -210,7 +210,9 @@ apr_status_t write_failure(TlsConnection* t, int rc) {
 apr_status_t encrypt(TlsConnection* t, const char* data, std::size_t len) {
   while (len > 0) {
     ERR_clear_error();
-    int chunk = static_cast<int>(std::min<std::size_t>(len, 1u << 30));
+    // Hand OpenSSL a few records at a time, so that ciphertext is passed down (and memory
+    // released) while a large bucket streams, instead of all of it being staged first.
+    int chunk = static_cast<int>(std::min<std::size_t>(len, kPassThreshold));
     int rc = SSL_write(t->ssl.get(), data, chunk);
     if (rc <= 0) return write_failure(t, rc);
     data += rc;

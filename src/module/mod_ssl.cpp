@@ -7,6 +7,7 @@
 #include "io/tls_connection.h"
 #include "module/config_records.h"
 #include "module/hooks.h"
+#include "request/access.h"
 #include "request/read_request.h"
 
 namespace {
@@ -35,6 +36,8 @@ void register_hooks(apr_pool_t* /*p*/) {
 
   ap_hook_post_read_request(request::on_post_read_request, after_setenvif, nullptr,
                             APR_HOOK_MIDDLE);
+  ap_hook_check_access(request::on_check_access, nullptr, nullptr, APR_HOOK_MIDDLE,
+                       AP_AUTH_INTERNAL_PER_CONF);
   ap_hook_fixups(request::on_fixups, nullptr, nullptr, APR_HOOK_MIDDLE);
 
   io::register_filters();

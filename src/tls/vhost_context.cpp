@@ -148,6 +148,16 @@ Result<std::shared_ptr<VhostContext>> VhostContext::create(const ContextSpec& sp
   self->id_ = spec.vhost_id;
   const config::ServerConfig& cfg = self->config_;
 
+  // Verification of client certificates arrives with its own release; until then a vhost that
+  // asks for it must not come up looking protected while it is not.
+  if (cfg.verify_client != config::VerifyClient::Unset &&
+      cfg.verify_client != config::VerifyClient::None) {
+    return fail("SSLVerifyClient for " + spec.vhost_id +
+                " asks for client certificates, which this build of mod_ssl cannot verify yet; "
+                "remove the directive (or set it to none) to start without client "
+                "authentication");
+  }
+
   ERR_clear_error();
   self->ctx_.reset(SSL_CTX_new(TLS_server_method()));
   if (!self->ctx_) return fail("cannot create a TLS context: " + drain_openssl_errors());

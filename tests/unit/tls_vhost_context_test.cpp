@@ -235,6 +235,23 @@ TEST_F(VhostContextTest, AdoptMovesAConnectionToAnotherVhostsSettings) {
   EXPECT_EQ(SSL_version(server.get()), TLS1_2_VERSION);
 }
 
+// Client-certificate verification is not built yet: asking for it must stop start-up rather
+// than leave a vhost that looks protected and is not.
+TEST_F(VhostContextTest, ClientVerificationIsRefusedUntilSupported) {
+  for (auto mode : {config::VerifyClient::Optional, config::VerifyClient::Require,
+                    config::VerifyClient::OptionalNoCa}) {
+    config::ServerConfig cfg = base_config();
+    cfg.verify_client = mode;
+    auto ctx = build(cfg);
+    ASSERT_FALSE(ctx);
+    EXPECT_NE(ctx.error().find("SSLVerifyClient"), std::string::npos) << ctx.error();
+    EXPECT_NE(ctx.error().find("www.example.test:443"), std::string::npos) << ctx.error();
+  }
+  config::ServerConfig none = base_config();
+  none.verify_client = config::VerifyClient::None;
+  EXPECT_TRUE(build(none));
+}
+
 TEST(ProtocolBounds, SpanLowestToHighestEnabled) {
   EXPECT_EQ(protocol_bounds(config::kTLSv1_2 | config::kTLSv1_3),
             std::make_pair(TLS1_2_VERSION, TLS1_3_VERSION));
