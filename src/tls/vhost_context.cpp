@@ -164,7 +164,10 @@ Result<std::shared_ptr<VhostContext>> VhostContext::create(const ContextSpec& sp
   SSL_CTX* ctx = self->ctx_.get();
 
   // Compression is refused at parse time (CRIME); unsafe legacy renegotiation only on request.
-  uint64_t opts = SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF;
+  // Client-initiated renegotiation (TLS <= 1.2) lets one client make the server redo
+  // expensive handshakes at will; it is refused, as stock mod_ssl does. Per-directory upgrades
+  // that need a server-initiated renegotiation lift this on their own connection only.
+  uint64_t opts = SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION;
   if (config::is_on(cfg.honor_cipher_order, false)) opts |= SSL_OP_CIPHER_SERVER_PREFERENCE;
   if (!config::is_on(cfg.session_tickets, true)) opts |= SSL_OP_NO_TICKET;
   if (config::is_on(cfg.insecure_renegotiation, false)) {
