@@ -13,6 +13,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_vhost.h"
+#include "io/challenge.h"
 #include "io/handshake.h"
 #include "io/tls_connection.h"
 #include "tls/server_name.h"
@@ -126,10 +127,14 @@ int on_alpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, const un
     if (in[i] == chosen_len && std::memcmp(in + i + 1, chosen, chosen_len) == 0) {
       *out = in + i + 1;
       *outlen = in[i];
-      if (std::strcmp(chosen, ap_get_protocol(c)) != 0 &&
-          ap_switch_protocol(c, nullptr, t->handshake_server, chosen) != APR_SUCCESS) {
+      if (std::strcmp(chosen, ap_get_protocol(c)) == 0) return SSL_TLSEXT_ERR_OK;
+      if (ap_switch_protocol(c, nullptr, t->handshake_server, chosen) != APR_SUCCESS) {
         ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c, "switching client %s to protocol %s failed",
                       client_label(c), chosen);
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+      }
+      // A protocol other than h2 may be a challenge protocol (ACME "acme-tls/1").
+      if (std::strcmp(chosen, "h2") != 0 && !present_challenge_certificate(t, ssl)) {
         return SSL_TLSEXT_ERR_ALERT_FATAL;
       }
       return SSL_TLSEXT_ERR_OK;

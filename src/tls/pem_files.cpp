@@ -61,6 +61,8 @@ int passphrase_callback(char* buf, int size, int /*rwflag*/, void* u) {
   return n;
 }
 
+int no_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return -1; }
+
 }  // namespace
 
 Result<std::vector<X509Ptr>> load_certificates(const std::string& path) {
@@ -120,6 +122,25 @@ Result<EvpPkeyPtr> load_private_key(const std::string& path, const PassphraseSou
     }
     return fail("cannot parse private key '" + path + "': " + drain_openssl_errors());
   }
+}
+
+Result<X509Ptr> parse_certificate_pem(std::string_view pem, const std::string& what) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  ERR_clear_error();
+  X509* cert = bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr;
+  if (!cert) return fail("cannot parse the certificate from " + what + ": " + drain_openssl_errors());
+  return X509Ptr(cert);
+}
+
+Result<EvpPkeyPtr> parse_private_key_pem(std::string_view pem, const std::string& what) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  ERR_clear_error();
+  // No pass-phrase callback: a key handed over in memory is never encrypted, and OpenSSL must
+  // not fall back to prompting on the terminal.
+  EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr)
+                      : nullptr;
+  if (!key) return fail("cannot parse the private key from " + what + ": " + drain_openssl_errors());
+  return EvpPkeyPtr(key);
 }
 
 std::string key_type_name(const EVP_PKEY* key) {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/result.h"
@@ -31,6 +32,11 @@ using PassphraseSource =
 
 // Loads the private key from `path` (PEM: traditional or PKCS#8, encrypted or not).
 Result<EvpPkeyPtr> load_private_key(const std::string& path, const PassphraseSource* passphrases);
+
+// A certificate and an unencrypted key handed over as PEM text by another module (mod_md's
+// ACME tls-alpn-01 answers). `what` names the source in errors.
+Result<X509Ptr> parse_certificate_pem(std::string_view pem, const std::string& what);
+Result<EvpPkeyPtr> parse_private_key_pem(std::string_view pem, const std::string& what);
 
 // "RSA", "ECC", "DSA" ... as mod_ssl's pass-phrase dialog names key types.
 std::string key_type_name(const EVP_PKEY* key);

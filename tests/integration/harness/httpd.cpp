@@ -88,6 +88,8 @@ int Httpd::port(const std::string& name) {
 
 void Httpd::load_module(const std::string& short_name) { modules_.push_back(short_name); }
 
+void Httpd::load_test_module(const std::string& name) { test_modules_.push_back(name); }
+
 void Httpd::configure(const std::string& body) { body_ = expand(body); }
 
 std::string Httpd::expand(const std::string& text) {
@@ -161,7 +163,11 @@ std::string Httpd::render() const {
   for (const std::string& m : modules_) {
     c << "LoadModule " << m << "_module " << kModuleDir << "/mod_" << m << ".so\n";
   }
-  c << "LoadModule ssl_module \"" << module_under_test() << "\"\n"
+  c << "LoadModule ssl_module \"" << module_under_test() << "\"\n";
+  for (const std::string& m : test_modules_) {
+    c << "LoadModule " << m << "_module \"" << MODSSL_TEST_MODULE_DIR << "/mod_" << m << ".so\"\n";
+  }
+  c
     << "TypesConfig /etc/mime.types\n"
     << "ServerName localhost\n";
   if (geteuid() == 0) c << "User nobody\nGroup nogroup\n";

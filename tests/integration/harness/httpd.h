@@ -43,6 +43,8 @@ class Httpd {
 
   // Extra modules from Debian's module directory by short name ("cgid", "http2", "headers").
   void load_module(const std::string& short_name);
+  // A test-only module built from tests/integration/modules/mod_<name>.c.
+  void load_test_module(const std::string& name);
   // Config text appended after the common preamble. Placeholders: @ROOT@, @PORT:name@.
   void configure(const std::string& body);
   void set_log_level(const std::string& level) { log_level_ = level; }
@@ -91,6 +93,7 @@ class Httpd {
   std::string log_level_ = "info";
   int timeout_s_ = 15;
   std::vector<std::string> modules_;
+  std::vector<std::string> test_modules_;
   std::string body_;
   std::map<std::string, int> ports_;
   std::map<std::string, std::string> env_;
