@@ -1,5 +1,7 @@
 #include "config/server_config.h"
 
+#include "config/sni_policy.h"
+
 namespace modssl::config {
 namespace {
 
@@ -76,15 +78,12 @@ bool engine_enabled(const ServerConfig& c) {
 }
 
 bool same_tls_parameters(const ServerConfig& a, const ServerConfig& b) {
-  auto verify = [](const ServerConfig& c) {
-    return c.verify_client == VerifyClient::Unset ? VerifyClient::None : c.verify_client;
-  };
-  return effective_protocols(a) == effective_protocols(b) && a.cipher_suite == b.cipher_suite &&
+  return a.certificate_files == b.certificate_files && a.key_files == b.key_files &&
+         a.certificate_chain_file == b.certificate_chain_file &&
+         effective_protocols(a) == effective_protocols(b) && a.cipher_suite == b.cipher_suite &&
          a.tls13_ciphersuites == b.tls13_ciphersuites &&
          is_on(a.honor_cipher_order, false) == is_on(b.honor_cipher_order, false) &&
-         verify(a) == verify(b) && a.verify_depth.value_or(1) == b.verify_depth.value_or(1) &&
-         a.ca_certificate_file == b.ca_certificate_file &&
-         a.ca_certificate_path == b.ca_certificate_path;
+         same_client_authentication(a, b);
 }
 
 }  // namespace modssl::config

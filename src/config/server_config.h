@@ -73,8 +73,9 @@ ServerConfig merge(const ServerConfig& base, const ServerConfig& add);
 unsigned effective_protocols(const ServerConfig& c);  // default: all (TLSv1 .. TLSv1.3)
 bool engine_enabled(const ServerConfig& c);             // On (or Optional)
 
-// True when two vhosts would negotiate TLS differently for the same client: a request routed
-// by Host to a vhost whose settings differ from the handshake's gets 421 (SNI/Host check).
+// True when two vhosts present the same TLS to a client: the same certificates, keys and
+// chain, protocols, ciphers, client verification and raw SSLOpenSSLConfCmd settings. Under the
+// default SSLVHostSNIPolicy a request may only cross between vhosts that are the same this way.
 bool same_tls_parameters(const ServerConfig& a, const ServerConfig& b);
 
 // Process-wide settings (server config context only, main server).

@@ -1,6 +1,7 @@
 #include "request/read_request.h"
 
 #include "adapter/records.h"
+#include "config/sni_policy.h"
 #include "apr_strings.h"
 #include "http_main.h"
 #include "http_log.h"
@@ -32,53 +33,44 @@ int answer_plain_http(request_rec* r) {
   return HTTP_BAD_REQUEST;
 }
 
-bool needs_misdirect(config::SniPolicy policy, const config::ServerConfig& handshake,
-                     const config::ServerConfig& target) {
-  switch (policy) {
-    case config::SniPolicy::Insecure:
-      return false;
-    case config::SniPolicy::Strict:
-      return true;
-    case config::SniPolicy::AuthOnly:
-      return handshake.verify_client != target.verify_client ||
-             handshake.verify_depth != target.verify_depth ||
-             handshake.ca_certificate_file != target.ca_certificate_file ||
-             handshake.ca_certificate_path != target.ca_certificate_path;
-    case config::SniPolicy::Unset:
-    case config::SniPolicy::Secure:
-    default:
-      return !config::same_tls_parameters(handshake, target);
-  }
+int refuse_without_sni(request_rec* r) {
+  ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                "client %s sent no SNI, but SSLStrictSNIVHostCheck is on for %s; refused",
+                io::client_label(r->connection), r->server->server_hostname);
+  apr_table_setn(r->notes, "error-notes",
+                 "Reason: this server needs the client to name the host it wants during the TLS "
+                 "handshake (SNI), and this client did not.<br />\n");
+  apr_table_setn(r->notes, "verbose-error-to", "*");
+  return HTTP_FORBIDDEN;
 }
 
+// The handshake's vhost (SNI's choice, or the address's default without SNI) and the Host's
+// vhost must agree as far as SSLVHostSNIPolicy demands; otherwise the request was sent on a
+// connection whose TLS settings were not meant for it.
 int check_sni_and_host(request_rec* r, TlsConnection* t) {
   const char* sni = SSL_get_servername(t->ssl.get(), TLSEXT_NAMETYPE_host_name);
   ServerRecord* target = server_record(r->server);
   ServerRecord* handshake = server_record(t->handshake_server);
-  if (!sni) {
-    // A name-based address, and one of the two vhosts insists on SNI.
-    bool strict = config::is_on(target->config.strict_sni_vhost_check, false) ||
-                  config::is_on(handshake->config.strict_sni_vhost_check, false);
-    if (strict && r->connection->vhost_lookup_data) {
-      ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                    "client %s sent no SNI, but SSLStrictSNIVHostCheck is on for %s; refused",
-                    io::client_label(r->connection), r->server->server_hostname);
-      apr_table_setn(r->notes, "error-notes",
-                     "Reason: this server needs the client to name the host it wants during "
-                     "the TLS handshake (SNI), and this client did not.<br />\n");
-      apr_table_setn(r->notes, "verbose-error-to", "*");
-      return HTTP_FORBIDDEN;
-    }
-    return DECLINED;
+  if (!sni && r->connection->vhost_lookup_data &&
+      (config::is_on(target->config.strict_sni_vhost_check, false) ||
+       config::is_on(handshake->config.strict_sni_vhost_check, false))) {
+    return refuse_without_sni(r);  // a name-based address, and one of the two vhosts insists
+  }
+  if (sni && !r->hostname) {
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "client %s named '%s' via SNI but sent no Host in its HTTP request; refused",
+                  io::client_label(r->connection), sni);
+    return HTTP_BAD_REQUEST;
   }
   if (r->server == t->handshake_server) return DECLINED;
   config::SniPolicy policy = server_record(ap_server_conf)->global.sni_policy;
-  if (needs_misdirect(policy, handshake->config, target->config)) {
+  if (!config::request_may_cross_vhosts(policy, handshake->config, target->config)) {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "request for host '%s' reached vhost %s, but the TLS handshake (SNI '%s') "
-                  "used vhost %s with different TLS settings; answering 421",
-                  r->hostname ? r->hostname : "", r->server->server_hostname, sni,
-                  t->handshake_server->server_hostname);
+                  "request for host '%s' reached vhost %s, but the TLS handshake used vhost %s "
+                  "(%s%s) whose TLS settings differ under SSLVHostSNIPolicy; answering 421",
+                  r->hostname ? r->hostname : "", r->server->server_hostname,
+                  t->handshake_server->server_hostname, sni ? "SNI " : "no SNI, the default",
+                  sni ? sni : "");
     return HTTP_MISDIRECTED_REQUEST;
   }
   return DECLINED;

@@ -29,14 +29,26 @@ bool is_self_issued(X509* cert) {
 }
 
 // Is the leaf's issuer something a client could already have (the system trust store)?
-bool issuer_in_system_store(X509* leaf) {
-  X509StorePtr store(X509_STORE_new());
-  if (!store || X509_STORE_set_default_paths(store.get()) != 1) {
+// The system trust store, loaded once per process: reading the CA bundle costs ~20 ms, which
+// would otherwise be paid for every certificate on every (graceful) restart.
+X509_STORE* system_store() {
+  static X509_STORE* store = [] {
+    X509_STORE* s = X509_STORE_new();
+    if (s && X509_STORE_set_default_paths(s) != 1) {
+      X509_STORE_free(s);
+      s = nullptr;
+    }
     ERR_clear_error();
-    return false;
-  }
+    return s;
+  }();
+  return store;
+}
+
+bool issuer_in_system_store(X509* leaf) {
+  X509_STORE* store = system_store();
+  if (!store) return false;
   std::unique_ptr<X509_STORE_CTX, FreeWith<X509_STORE_CTX_free>> sctx(X509_STORE_CTX_new());
-  if (!sctx || X509_STORE_CTX_init(sctx.get(), store.get(), leaf, nullptr) != 1) {
+  if (!sctx || X509_STORE_CTX_init(sctx.get(), store, leaf, nullptr) != 1) {
     ERR_clear_error();
     return false;
   }
@@ -291,8 +303,12 @@ bool VhostContext::adopt(SSL* ssl) const {
   if (!SSL_set_SSL_CTX(ssl, ctx_.get())) return false;
   SSL_clear_options(ssl, SSL_get_options(ssl) & ~options_);
   SSL_set_options(ssl, options_);
-  SSL_set_min_proto_version(ssl, min_version_);
-  SSL_set_max_proto_version(ssl, max_version_);
+  // A vhost that sets no SSLProtocol (not even through the main server) keeps the range the
+  // connection started with, as stock mod_ssl does: the default vhost's range still applies.
+  if (config_.protocols) {
+    SSL_set_min_proto_version(ssl, min_version_);
+    SSL_set_max_proto_version(ssl, max_version_);
+  }
   bool ok = true;
   // An empty list means the vhost allows none of that kind; OpenSSL refuses an empty TLS 1.2
   // list, so leave the connection's list alone then and rely on the version bounds.

@@ -9,17 +9,6 @@
 namespace modssl::it {
 namespace {
 
-std::string tls_vhost(const CertFiles& cert, const std::string& extra) {
-  return R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-  SSLCertificateFile )" + cert.cert + R"(
-  SSLCertificateKeyFile )" + cert.key + "\n" + extra + R"(
-</VirtualHost>
-)";
-}
-
 TEST(FailClosed, ServerLevelVerifyClientStopsStartup) {
   MODSSL_SKIP_UNLESS_OURS();
   Httpd h;

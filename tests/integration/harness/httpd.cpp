@@ -46,6 +46,15 @@ bool testing_stock_module() {
   return !std::filesystem::equivalent(module_under_test(), MODSSL_BUILT_MODULE, ec);
 }
 
+std::string tls_vhost(const CertFiles& cert, const std::string& inside,
+                      const std::string& port_name) {
+  const std::string port = "@PORT:" + port_name + "@";
+  return "Listen 127.0.0.1:" + port + " https\n<VirtualHost 127.0.0.1:" + port +
+         ">\n  SSLEngine on\n  SSLCertificateFile " + cert.cert + "\n  SSLCertificateKeyFile " +
+         cert.key + "\n" + inside + (inside.empty() || inside.back() == '\n' ? "" : "\n") +
+         "</VirtualHost>\n";
+}
+
 Httpd::Httpd(std::string mpm) : mpm_(std::move(mpm)) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string prefix = "modssl-it-";
@@ -201,13 +210,17 @@ bool Httpd::start(std::chrono::milliseconds timeout) {
   server_ = Background({"/usr/sbin/apache2", "-f", path("conf/httpd.conf"), "-DFOREGROUND"},
                        path("logs/stderr.log"), env);
   started_ = true;
+  // Listeners open before post_config builds the TLS contexts, so an open port alone does not
+  // mean the module accepted its configuration: wait for httpd's "resuming normal operations"
+  // (a notice, logged at any LogLevel) as well.
+  const std::string ready = "resuming normal operations";
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (server_.exited()) return false;
-    bool all = true;
+    bool all = error_log().find(ready) != std::string::npos;
     for (int p : listen_ports_) all = all && port_open(p);
     if (all) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
 }

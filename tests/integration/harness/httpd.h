@@ -29,6 +29,11 @@ struct CertFiles {
   std::string key;   // PEM private key
 };
 
+// The config of one TLS virtual host on 127.0.0.1:@PORT:<port_name>@ (with its Listen line):
+// SSLEngine on, the certificate and key, then `inside` (more directives for the vhost).
+std::string tls_vhost(const CertFiles& cert, const std::string& inside = "",
+                      const std::string& port_name = "tls");
+
 class Httpd {
  public:
   explicit Httpd(std::string mpm = "event");

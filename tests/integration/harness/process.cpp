@@ -5,15 +5,16 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -209,23 +210,38 @@ int Background::stop(int sig, std::chrono::milliseconds timeout) {
 }
 
 int free_port() {
-  // Ports are handed out from a random start in a range of their own rather than by binding
-  // port 0, so that two tests running in parallel (ctest -j) rarely pick the same one.
-  static std::atomic<int> next{20000 + static_cast<int>(getpid() % 20000)};
-  for (int tries = 0; tries < 2000; ++tries) {
-    int port = next.fetch_add(1);
-    if (port > 60000) {
-      next = 20000;
-      continue;
+  // Tests run in parallel processes (ctest -j), and a port is only bound by apache2 some time
+  // after it is chosen. So a port is reserved first with an flock on a file named after it,
+  // held until this test process exits (the kernel drops the lock then, even on a crash), and
+  // only then checked by binding it. Starting points are random so processes rarely contend.
+  static const std::string dir = [] {
+    std::string d = "/tmp/modssl-it-ports";
+    mkdir(d.c_str(), 01777);
+    chmod(d.c_str(), 01777);
+    return d;
+  }();
+  static std::mt19937 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> pick(20000, 59999);
+  for (int tries = 0; tries < 500; ++tries) {
+    int port = pick(rng);
+    std::string lock = dir + "/" + std::to_string(port);
+    int lock_fd = open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (lock_fd < 0) continue;
+    if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+      close(lock_fd);
+      continue;  // another test process holds it
     }
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     close(fd);
-    if (ok) return port;
+    if (ok) return port;  // lock_fd stays open: the reservation lasts as long as this process
+    close(lock_fd);
   }
   throw std::runtime_error("no free port");
 }
