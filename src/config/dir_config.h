@@ -18,7 +18,7 @@ enum SslOption : std::uint32_t {
 };
 
 // SSLOptions as written: absolute options ("StdEnvVars") replace what is inherited; relative ones
-// ("+StdEnvVars -ExportCertData") adjust it. Mixing them in one line is refused, as in mod_ssl.
+// ("+StdEnvVars -ExportCertData") adjust it. A line may mix both forms, as in mod_ssl.
 struct OptionSet {
   bool set = false;           // any SSLOptions line seen in this context
   bool relative = false;      // only +/- forms were used

@@ -11,6 +11,9 @@
 #include "io/client_hello.h"
 #include "module/hooks.h"
 #include "startup/contexts.h"
+#include "vars/variables.h"
+#include "apr_strings.h"
+#include "http_core.h"
 
 namespace modssl::module {
 
@@ -24,6 +27,10 @@ int on_post_config(apr_pool_t* pconf, apr_pool_t* /*plog*/, apr_pool_t* ptemp, s
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                  "modssl %s (C++ mod_ssl replacement) for %s, using %s", MODSSL_VERSION,
                  AP_SERVER_BASEVERSION, OpenSSL_version(OPENSSL_VERSION));
+    // "OpenSSL/3.0.x" in the Server header and the start-up banner, as stock mod_ssl adds.
+    if (auto library = vars::lookup("SSL_VERSION_LIBRARY", {})) {
+      ap_add_version_component(pconf, apr_pstrdup(pconf, library->c_str()));
+    }
     bool keylog = false;
     if (const char* path = std::getenv("SSLKEYLOGFILE"); path && *path) {
       std::string error;

@@ -5,6 +5,7 @@
 #include "http_request.h"
 #include "io/handshake.h"
 #include "io/tls_connection.h"
+#include "tls/cipher_check.h"
 
 namespace modssl::request {
 namespace {
@@ -39,6 +40,24 @@ int on_check_access(request_rec* r) {
                   "build of mod_ssl yet, so no client certificate can be checked",
                   r->filename ? r->filename : r->uri);
     return HTTP_FORBIDDEN;
+  }
+  // Per-directory SSLCipherSuite: a connection whose cipher the directory allows is served as
+  // it is. Otherwise stock mod_ssl renegotiates; until renegotiation exists here, refuse rather
+  // than serve over a cipher the administrator excluded.
+  if (encrypted && dir->config.cipher_suite) {
+    auto allowed = tls::current_cipher_allowed(t->ssl.get(), *dir->config.cipher_suite);
+    if (!allowed || !*allowed) {
+      const SSL_CIPHER* cipher = SSL_get_current_cipher(t->ssl.get());
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                    "access to %s refused: the connection from %s uses cipher %s, which the "
+                    "per-directory SSLCipherSuite '%s' excludes, and this build of mod_ssl "
+                    "cannot renegotiate yet%s%s",
+                    r->filename ? r->filename : r->uri, io::client_label(r->connection),
+                    cipher ? SSL_CIPHER_get_name(cipher) : "(none)",
+                    dir->config.cipher_suite->c_str(), allowed ? "" : ": ",
+                    allowed ? "" : allowed.error().c_str());
+      return HTTP_FORBIDDEN;
+    }
   }
   return DECLINED;
 }

@@ -1,6 +1,6 @@
 #pragma once
-// The per-directory access check (check_access hook): SSLRequireSSL now; SSLRequire and the
-// per-directory SSLVerifyClient/SSLCipherSuite upgrades join it in later issues.
+// The per-directory access check (check_access hook): SSLRequireSSL, and per-directory
+// SSLVerifyClient/SSLCipherSuite held closed until renegotiation exists; SSLRequire joins later.
 #include "httpd.h"
 
 namespace modssl::request {

@@ -53,5 +53,16 @@ TEST(Serving, PlainHttpOnTlsPortGets400) {
   EXPECT_NE(r.out.find("Bad Request"), std::string::npos) << r.out;
 }
 
+// With ServerTokens Full the Server header names the TLS library, as stock mod_ssl adds it.
+TEST(Serving, ServerHeaderNamesTheTlsLibrary) {
+  Httpd h;
+  CertFiles cert = h.make_cert("localhost");
+  h.configure("ServerTokens Full\n" + tls_vhost(cert));
+  ASSERT_TRUE(h.start()) << h.startup_log();
+  HttpResponse r = https_request(h.port("tls"), "/", {.ca_file = h.ca_file()});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.header("server").find("OpenSSL/3."), std::string::npos) << r.header("server");
+}
+
 }  // namespace
 }  // namespace modssl::it
