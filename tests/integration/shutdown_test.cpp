@@ -1,0 +1,293 @@
+// How TLS connections end: close_notify when httpd closes a connection, none for clients marked
+// `ssl-unclean-shutdown`, a two-way close for `ssl-accurate-shutdown`, and `nokeepalive` from
+// SetEnvIf ending the connection after one response.
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <string>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "httpd.h"
+#include "tls_client.h"
+
+namespace modssl::it {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// One TLS vhost on @PORT:tls@; `extra` goes into the server config before it.
+void configure_tls(Httpd& h, const std::string& extra = "") {
+  CertFiles cert = h.make_cert("localhost");
+  h.configure(extra + R"(
+Listen 127.0.0.1:@PORT:tls@ https
+<VirtualHost 127.0.0.1:@PORT:tls@>
+  SSLEngine on
+  SSLCertificateFile )" + cert.cert + R"(
+  SSLCertificateKeyFile )" + cert.key + R"(
+</VirtualHost>
+)");
+}
+
+std::string request(const std::string& path, const std::string& user_agent, bool close) {
+  return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: " + user_agent + "\r\n" +
+         (close ? "Connection: close\r\n" : "") + "\r\n";
+}
+
+// True once the peer has closed the TCP connection (recv gives 0 or a reset) within `limit`.
+bool tcp_closed_within(int fd, std::chrono::milliseconds limit) {
+  const auto deadline = Clock::now() + limit;
+  char buf[4096];
+  while (Clock::now() < deadline) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n == 0) return true;
+    if (n < 0) return errno == ECONNRESET;
+  }
+  return false;
+}
+
+constexpr const char* kShutdownEnv = R"(
+BrowserMatch "^BadClient" ssl-unclean-shutdown
+SetEnvIf User-Agent "^Accurate" ssl-accurate-shutdown
+SetEnvIf User-Agent "^NoKA" nokeepalive
+KeepAliveTimeout 10
+)";
+
+TEST(Shutdown, ConnectionCloseEndsWithCloseNotify) {
+  Httpd h;
+  configure_tls(h, kShutdownEnv);
+  ASSERT_TRUE(h.start()) << h.startup_log();
+
+  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_TRUE(c.write(request("/index.html", "curl/8", true)));
+  const auto start = Clock::now();
+  auto responses = parse_responses(c.read_to_close());
+  EXPECT_LT(Clock::now() - start, 5s) << "the server did not close after Connection: close";
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].header("connection"), "close");
+  EXPECT_TRUE(c.received_close_notify());
+}
+
+// HTTP/1.0 without keep-alive: the connection ends after the response, with close_notify.
+TEST(Shutdown, Http10EndsWithCloseNotify) {
+  Httpd h;
+  configure_tls(h, kShutdownEnv);
+  ASSERT_TRUE(h.start()) << h.startup_log();
+
+  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_TRUE(c.write("GET /index.html HTTP/1.0\r\nHost: localhost\r\n\r\n"));
+  auto responses = parse_responses(c.read_to_close());
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_NE(responses[0].body.find("hello from modssl tests"), std::string::npos);
+  EXPECT_TRUE(c.received_close_notify());
+}
+
+// `ssl-unclean-shutdown` (here through BrowserMatch): the server closes without close_notify;
+// a client without the mark on the same server still gets one.
+TEST(Shutdown, UncleanShutdownSkipsCloseNotify) {
+  Httpd h;
+  configure_tls(h, kShutdownEnv);
+  ASSERT_TRUE(h.start()) << h.startup_log();
+
+  TlsClient bad(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  ASSERT_TRUE(bad.ok()) << bad.error();
+  ASSERT_TRUE(bad.write(request("/index.html", "BadClient/1.0", true)));
+  const auto start = Clock::now();
+  auto responses = parse_responses(bad.read_to_close());
+  EXPECT_LT(Clock::now() - start, 5s) << "the connection did not end after the response";
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_NE(responses[0].body.find("hello from modssl tests"), std::string::npos);
+  EXPECT_FALSE(bad.received_close_notify()) << "close_notify sent despite ssl-unclean-shutdown";
+
+  TlsClient good(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  ASSERT_TRUE(good.ok()) << good.error();
+  ASSERT_TRUE(good.write(request("/index.html", "GoodClient/1.0", true)));
+  auto good_responses = parse_responses(good.read_to_close());
+  ASSERT_EQ(good_responses.size(), 1u);
+  EXPECT_EQ(good_responses[0].status, 200);
+  EXPECT_TRUE(good.received_close_notify());
+}
+
+// The mark is per connection and taken from the request: a keep-alive connection whose requests
+// carry it also ends without close_notify, after all its responses.
+TEST(Shutdown, UncleanShutdownOnKeepAliveConnection) {
+  Httpd h;
+  configure_tls(h, kShutdownEnv);
+  ASSERT_TRUE(h.start()) << h.startup_log();
+
+  TlsClient bad(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  ASSERT_TRUE(bad.ok()) << bad.error();
+  ASSERT_TRUE(bad.write(request("/index.html", "BadClient/1.0", false) +
+                        request("/index.html", "BadClient/1.0", false) +
+                        request("/index.html", "BadClient/1.0", true)));
+  auto responses = parse_responses(bad.read_to_close());
+  ASSERT_EQ(responses.size(), 3u);
+  for (const auto& r : responses) EXPECT_EQ(r.status, 200);
+  EXPECT_FALSE(bad.received_close_notify());
+}
+
+// `ssl-accurate-shutdown`: the server sends close_notify and then waits for the client's; once
+// the client answers, the connection ends.
+TEST(Shutdown, AccurateShutdownCompletesWhenClientAnswers) {
+  Httpd h;
+  configure_tls(h, kShutdownEnv);
+  ASSERT_TRUE(h.start()) << h.startup_log();
+
+  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_TRUE(c.write(request("/index.html", "Accurate/1.0", true)));
+  auto responses = parse_responses(c.read_to_close());
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_NE(responses[0].body.find("hello from modssl tests"), std::string::npos);
+  ASSERT_TRUE(c.received_close_notify());
+  ERR_clear_error();
+  EXPECT_EQ(SSL_shutdown(c.ssl()), 1);  // our close_notify; both directions are now closed
+  EXPECT_TRUE(tcp_closed_within(c.fd(), 5s)) << "the server did not close the connection";
+}
+
+// A keep-alive client that ends the connection itself with close_notify: the server notices at
+// once (it does not wait for KeepAliveTimeout) and closes its side.
+TEST(Shutdown, ClientCloseNotifyEndsKeepAliveConnection) {
+  Httpd h;
+  configure_tls(h, kShutdownEnv);
+  ASSERT_TRUE(h.start()) << h.startup_log();
+
+  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 15s});
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_TRUE(c.write(request("/index.html", "curl/8", false)));
+  std::string got;
+  const auto deadline = Clock::now() + 10s;
+  while (parse_responses(got).empty() && Clock::now() < deadline) {
+    std::string part = c.read_some();
+    if (part.empty()) break;
+    got += part;
+  }
+  ASSERT_EQ(parse_responses(got).size(), 1u) << got;
+  ERR_clear_error();
+  EXPECT_EQ(SSL_shutdown(c.ssl()), 0);  // sent ours, the server's not seen yet
+  const auto start = Clock::now();
+  EXPECT_EQ(c.read_to_close(), "");
+  EXPECT_LT(Clock::now() - start, 5s) << "the server waited for KeepAliveTimeout instead";
+}
+
+// `nokeepalive` from SetEnvIf: one response with "Connection: close", then the connection ends
+// (with close_notify), although the client pipelined a second request.
+TEST(Shutdown, NoKeepAliveClosesAfterOneResponse) {
+  Httpd h;
+  configure_tls(h, kShutdownEnv);
+  ASSERT_TRUE(h.start()) << h.startup_log();
+
+  TlsClient noka(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  ASSERT_TRUE(noka.ok()) << noka.error();
+  ASSERT_TRUE(noka.write(request("/index.html", "NoKA/1.0", false) +
+                         request("/index.html", "NoKA/1.0", false)));
+  const auto start = Clock::now();
+  auto responses = parse_responses(noka.read_to_close());
+  EXPECT_LT(Clock::now() - start, 5s) << "the connection was kept alive";
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].header("connection"), "close");
+  EXPECT_TRUE(noka.received_close_notify());
+
+  // Without the mark, both pipelined requests are answered on the one connection.
+  TlsClient ka(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  ASSERT_TRUE(ka.ok()) << ka.error();
+  ASSERT_TRUE(ka.write(request("/index.html", "curl/8", false) +
+                       request("/index.html", "curl/8", true)));
+  auto both = parse_responses(ka.read_to_close());
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_NE(both[0].header("connection"), "close");
+  EXPECT_EQ(both[1].header("connection"), "close");
+  EXPECT_TRUE(ka.received_close_notify());
+}
+
+// A client that sends its request and then shuts down its sending side (TCP FIN, no
+// close_notify) still gets the whole response, and then the connection ends.
+TEST(Shutdown, ClientHalfCloseStillGetsResponse) {
+  Httpd h;
+  configure_tls(h, kShutdownEnv);
+  ASSERT_TRUE(h.start()) << h.startup_log();
+
+  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_TRUE(c.write(request("/index.html", "curl/8", false)));
+  ASSERT_EQ(shutdown(c.fd(), SHUT_WR), 0);
+  const auto start = Clock::now();
+  auto responses = parse_responses(c.read_to_close());
+  EXPECT_LT(Clock::now() - start, 5s) << "the server waited for KeepAliveTimeout";
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_NE(responses[0].body.find("hello from modssl tests"), std::string::npos);
+  EXPECT_TRUE(c.received_close_notify());
+}
+
+// A client that completes the handshake and then says nothing is closed after `Timeout`, with
+// close_notify (httpd ends the connection normally, with a 408 in the access log).
+TEST(Shutdown, SilentClientAfterHandshakeIsClosedAfterTimeout) {
+  Httpd h;
+  h.set_timeout_seconds(2);
+  configure_tls(h, kShutdownEnv);
+  ASSERT_TRUE(h.start()) << h.startup_log();
+
+  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  ASSERT_TRUE(c.ok()) << c.error();
+  const auto start = Clock::now();
+  EXPECT_EQ(c.read_to_close(), "");
+  const auto waited = Clock::now() - start;
+  EXPECT_GE(waited, 1500ms);
+  EXPECT_LT(waited, 6s) << "Timeout 2 did not end the silent connection";
+  EXPECT_TRUE(c.received_close_notify());
+}
+
+// ssl-accurate-shutdown with a client that never answers close_notify: the server waits for it
+// at most `Timeout`, then closes anyway.
+TEST(Shutdown, AccurateShutdownGivesUpAfterTimeout) {
+  Httpd h;
+  h.set_timeout_seconds(2);
+  configure_tls(h, kShutdownEnv);
+  ASSERT_TRUE(h.start()) << h.startup_log();
+
+  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_TRUE(c.write(request("/index.html", "Accurate/1.0", true)));
+  auto responses = parse_responses(c.read_to_close());
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  ASSERT_TRUE(c.received_close_notify());
+  const auto start = Clock::now();
+  EXPECT_TRUE(tcp_closed_within(c.fd(), 8s)) << "the server never closed the connection";
+  EXPECT_LT(Clock::now() - start, 6s);
+}
+
+// The shutdown type is settled by the first request on a connection (stock mod_ssl reads the
+// ssl-*-shutdown variables only while it is unset): a marked request later on a keep-alive
+// connection that began unmarked does not change it, and the connection still ends with
+// close_notify.
+TEST(Shutdown, FirstRequestSettlesShutdownType) {
+  Httpd h;
+  configure_tls(h, kShutdownEnv);
+  ASSERT_TRUE(h.start()) << h.startup_log();
+
+  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_TRUE(c.write(request("/index.html", "GoodClient/1.0", false) +
+                      request("/index.html", "BadClient/1.0", true)));
+  auto responses = parse_responses(c.read_to_close());
+  ASSERT_EQ(responses.size(), 2u);
+  EXPECT_EQ(responses[1].status, 200);
+  EXPECT_TRUE(c.received_close_notify())
+      << "ssl-unclean-shutdown from the second request overrode the first request's decision";
+}
+
+}  // namespace
+}  // namespace modssl::it
