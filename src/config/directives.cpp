@@ -1,6 +1,7 @@
 #include "config/directives.h"
 
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -201,8 +202,9 @@ Result<int> parse_verify_depth(std::string_view arg) {
   std::string s(arg);
   char* end = nullptr;
   long v = std::strtol(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0' || v < 0 || v > 100) {
-    return bad_value("SSLVerifyDepth", arg, "a whole number from 0 to 100");
+  // Any non-negative depth is accepted, as by stock mod_ssl and OpenSSL.
+  if (s.empty() || *end != '\0' || v < 0 || v > INT32_MAX) {
+    return bad_value("SSLVerifyDepth", arg, "a whole number, 0 or more");
   }
   return static_cast<int>(v);
 }

@@ -250,7 +250,7 @@ struct Coalescer {
 
 void send_close_notify(TlsConnection* t) {
   SSL* ssl = t->ssl.get();
-  if (t->unclean_shutdown) {
+  if (t->shutdown == ShutdownType::Unclean) {
     // Some old clients fail on close_notify; SetEnvIf ... ssl-unclean-shutdown skips it.
     SSL_set_quiet_shutdown(ssl, 1);
     SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
@@ -258,7 +258,7 @@ void send_close_notify(TlsConnection* t) {
   }
   ERR_clear_error();
   int rc = SSL_shutdown(ssl);
-  if (rc == 0 && t->accurate_shutdown) {
+  if (rc == 0 && t->shutdown == ShutdownType::Accurate) {
     // ssl-accurate-shutdown: wait for the client's close_notify too, as the RFC allows.
     t->read_block = APR_BLOCK_READ;
     SSL_shutdown(ssl);

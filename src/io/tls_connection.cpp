@@ -8,6 +8,7 @@
 #include "http_connection.h"
 #include "http_log.h"
 #include "io/brigade_bio.h"
+#include "io/coalesce.h"
 #include "io/filters.h"
 #include "tls/openssl_error.h"
 
@@ -16,6 +17,7 @@ namespace {
 
 ap_filter_rec_t* g_input_filter = nullptr;
 ap_filter_rec_t* g_output_filter = nullptr;
+ap_filter_rec_t* g_coalesce_filter = nullptr;
 
 // What c->conn_config holds for us: set before pre_connection by other modules (disable) or
 // by our pre_connection (the TLS state).
@@ -79,6 +81,7 @@ TlsConnection* attach_tls(conn_rec* c, SSL_CTX* ctx) {
   t->cipher_out = apr_brigade_create(c->pool, c->bucket_alloc);
   t->input_filter = ap_add_input_filter_handle(g_input_filter, t, nullptr, c);
   t->output_filter = ap_add_output_filter_handle(g_output_filter, t, nullptr, c);
+  ap_add_output_filter_handle(g_coalesce_filter, nullptr, nullptr, c);
   conn_record(c, true)->tls = t;
   return t;
 }
@@ -90,6 +93,9 @@ void register_filters() {
   g_output_filter = ap_register_output_filter(
       "SSL/TLS Filter", tls_output_filter, nullptr,
       static_cast<ap_filter_type>(AP_FTYPE_CONNECTION + 5));
+  g_coalesce_filter = ap_register_output_filter(
+      "SSL/TLS Coalescing Filter", coalesce_output_filter, nullptr,
+      static_cast<ap_filter_type>(AP_FTYPE_CONNECTION + 4));
 }
 
 }  // namespace modssl::io

@@ -17,6 +17,13 @@ enum class Phase {
   Failed,     // handshake or record layer failed; the connection is aborted
 };
 
+enum class ShutdownType {
+  Unset,     // no request seen yet
+  Standard,  // send close_notify, do not wait for the client's
+  Unclean,   // send nothing (clients that break on close_notify)
+  Accurate,  // send close_notify and wait for the client's (RFC-exact)
+};
+
 struct TlsConnection {
   conn_rec* c = nullptr;
   tls::SslPtr ssl;
@@ -45,9 +52,9 @@ struct TlsConnection {
   std::string plain_pending;
   std::size_t plain_pending_off = 0;
 
-  // From SetEnvIf, checked at the end of the connection.
-  bool unclean_shutdown = false;
-  bool accurate_shutdown = false;
+  // How the connection ends (SetEnvIf ssl-unclean-shutdown / ssl-accurate-shutdown); settled
+  // by the first request on the connection, as in stock mod_ssl.
+  ShutdownType shutdown = ShutdownType::Unset;
 };
 
 // The connection's TLS state (for HTTP/2 secondary connections, the primary's), or null.

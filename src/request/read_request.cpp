@@ -76,14 +76,26 @@ int check_sni_and_host(request_rec* r, TlsConnection* t) {
   return DECLINED;
 }
 
+// The first ssl-*-shutdown variable SetEnvIf/BrowserMatch set, in table order, decides.
+io::ShutdownType shutdown_type_for(request_rec* r) {
+  const apr_array_header_t* env = apr_table_elts(r->subprocess_env);
+  const auto* entries = reinterpret_cast<const apr_table_entry_t*>(env->elts);
+  for (int i = 0; i < env->nelts; ++i) {
+    const char* key = entries[i].key;
+    if (!key || strncasecmp(key, "ssl-", 4) != 0) continue;
+    if (strcasecmp(key, "ssl-unclean-shutdown") == 0) return io::ShutdownType::Unclean;
+    if (strcasecmp(key, "ssl-accurate-shutdown") == 0) return io::ShutdownType::Accurate;
+  }
+  return io::ShutdownType::Standard;
+}
+
 }  // namespace
 
 int on_post_read_request(request_rec* r) {
   TlsConnection* t = io::tls_connection(r->connection);
   if (!t) return DECLINED;
   if (t->phase == Phase::PlainHttp) return answer_plain_http(r);
-  if (apr_table_get(r->subprocess_env, "ssl-unclean-shutdown")) t->unclean_shutdown = true;
-  if (apr_table_get(r->subprocess_env, "ssl-accurate-shutdown")) t->accurate_shutdown = true;
+  if (t->shutdown == io::ShutdownType::Unset) t->shutdown = shutdown_type_for(r);
   if (r->proxyreq == PROXYREQ_PROXY || !ap_is_initial_req(r)) return DECLINED;
   return check_sni_and_host(r, t);
 }
