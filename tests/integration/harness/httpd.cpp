@@ -225,12 +225,16 @@ bool Httpd::start(std::chrono::milliseconds timeout) {
   return false;
 }
 
-ProcessResult Httpd::configtest() {
+ProcessResult Httpd::configtest() { return run_apache({"-t"}); }
+
+ProcessResult Httpd::run_apache(const std::vector<std::string>& args) {
   write("conf/httpd.conf", render());
   RunOptions o;
   o.env = server_environment();
   for (const auto& [k, v] : env_) o.env[k] = v;
-  return run({"/usr/sbin/apache2", "-t", "-f", path("conf/httpd.conf")}, o);
+  std::vector<std::string> argv{"/usr/sbin/apache2", "-f", path("conf/httpd.conf")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv, o);
 }
 
 bool Httpd::graceful(std::chrono::milliseconds timeout) {

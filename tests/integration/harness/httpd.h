@@ -73,6 +73,9 @@ class Httpd {
   bool start(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // apache2 -t on the generated config.
   ProcessResult configtest();
+  // apache2 -f <generated config> <args...>, with the environment the server gets (e.g.
+  // {"-t", "-D", "SSL", "-D", "DUMP_VHOSTS"}).
+  ProcessResult run_apache(const std::vector<std::string>& args);
   // SIGUSR1, then waits until the new generation is up (a further "resuming normal
   // operations" line in the error log). False on timeout.
   bool graceful(std::chrono::milliseconds timeout = std::chrono::seconds(20));
