@@ -163,7 +163,10 @@ std::string Httpd::render() const {
     << "DefaultRuntimeDir \"" << root_ << "/run\"\n"
     << "PidFile \"" << root_ << "/run/httpd.pid\"\n"
     << "ErrorLog \"" << root_ << "/logs/error.log\"\n"
-    << "LogLevel " << log_level_ << "\n"
+    // MODSSL_TEST_LOGLEVEL (e.g. "trace6") overrides every test's level, for debugging.
+    << "LogLevel " << (std::getenv("MODSSL_TEST_LOGLEVEL") ? std::getenv("MODSSL_TEST_LOGLEVEL")
+                                                           : log_level_)
+    << "\n"
     << "Timeout " << timeout_s_ << "\n"
     << "LoadModule mpm_" << mpm_ << "_module " << kModuleDir << "/mod_mpm_" << mpm_ << ".so\n";
   for (const char* m : {"authz_core", "authz_host", "mime", "dir", "setenvif", "alias", "env"}) {
