@@ -240,11 +240,42 @@ ProcessResult Httpd::run_apache(const std::vector<std::string>& args) {
   return run(argv, o);
 }
 
+// The server's child processes, from /proc (their parent is the apache2 we started).
+std::vector<int> Httpd::children() const {
+  std::vector<int> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string status = read_file(e.path().string() + "/status");
+    auto at = status.find("\nPPid:\t");
+    if (at != std::string::npos && std::atoi(status.c_str() + at + 7) == server_.pid()) {
+      out.push_back(std::stoi(name));
+    }
+  }
+  return out;
+}
+
 bool Httpd::graceful(std::chrono::milliseconds timeout) {
   const std::string marker = "resuming normal operations";
   int before = static_cast<int>(count_occurrences(error_log(), marker));
+  const std::vector<int> old_generation = children();
   server_.signal(SIGUSR1);
-  return wait_for_log(marker, timeout, before + 1);
+  if (!wait_for_log(marker, timeout, before + 1)) return false;
+  // The new generation is configured, but an old child may still accept a connection until it
+  // has seen the signal; callers expect new connections to meet the new configuration. Old
+  // children with nothing in flight leave at once; ones busy with requests are not waited for
+  // beyond a few seconds.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    bool any_old = false;
+    for (int pid : children()) {
+      for (int old : old_generation) any_old = any_old || pid == old;
+    }
+    if (!any_old) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 bool Httpd::running() { return started_ && !server_.exited(); }

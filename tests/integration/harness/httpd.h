@@ -94,6 +94,7 @@ class Httpd {
 
  private:
   std::string render() const;
+  std::vector<int> children() const;
   std::string expand(const std::string& text);
 
   std::string mpm_;
