@@ -1,10 +1,12 @@
 // The API other modules call: mod_ssl's optional functions and hooks (include/mod_ssl.h), the
-// core's ssl_var_lookup hook, and mod_log_config's %{..}x / %{..}c formats.
+// core's ssl_var_lookup hook, mod_log_config's %{..}x / %{..}c formats, and ap_expr's %{SSL_*}
+// variables and SSL() function (<If>, Require expr, SetEnvIfExpr ...).
 #include <cstring>
 #include <exception>
 
 #include "adapter/records.h"
 #include "apr_optional_hooks.h"
+#include "ap_expr.h"
 #include "apr_strings.h"
 #include "http_log.h"
 #include "io/tls_connection.h"
@@ -106,7 +108,43 @@ const char* log_var_c(request_rec* r, char* name) {
   return nullptr;
 }
 
+// --- ap_expr: %{SSL_*} variables and the SSL('VAR') function ------------------------------
+
+const char* expr_var(ap_expr_eval_ctx_t* ctx, const void* data) {
+  conn_rec* c = ctx->c ? ctx->c : (ctx->r ? ctx->r->connection : nullptr);
+  apr_pool_t* p = ctx->p ? ctx->p : (c ? c->pool : nullptr);
+  if (!p) return nullptr;
+  return lookup_or_null(p, c, static_cast<const char*>(data));
+}
+
+const char* expr_function(ap_expr_eval_ctx_t* ctx, const void* /*data*/, const char* arg) {
+  return expr_var(ctx, arg);
+}
+
 }  // namespace
+
+int on_expr_lookup(ap_expr_lookup_parms* parms) {
+  switch (parms->type) {
+    case AP_EXPR_FUNC_VAR:
+      // Every SSL_* name is ours; names we do not know evaluate to empty, as in stock.
+      if (strncasecmp(parms->name, "SSL_", 4) == 0) {
+        *parms->func = reinterpret_cast<const void*>(expr_var);
+        *parms->data = parms->name;
+        return OK;
+      }
+      break;
+    case AP_EXPR_FUNC_STRING:
+      if (strcasecmp(parms->name, "SSL") == 0) {
+        *parms->func = reinterpret_cast<const void*>(expr_function);
+        *parms->data = nullptr;
+        return OK;
+      }
+      break;
+    default:
+      break;
+  }
+  return DECLINED;
+}
 
 // Registers `fn` under the optional-function name `name`; the typed pointer makes the compiler
 // check our signature against mod_ssl.h's declaration.

@@ -3,6 +3,7 @@
 // mod_ssl.cpp can register them; defined in lifecycle.cpp, connection_hooks.cpp and api.cpp.
 #include "httpd.h"
 #include "http_config.h"
+#include "ap_expr.h"
 
 namespace modssl::module {
 
@@ -22,6 +23,7 @@ int on_bind_outgoing(conn_rec* c, ap_conf_vector_t* dir_conf, int enable);
 // api.cpp
 void register_optional_functions();
 void register_log_handlers(apr_pool_t* pconf);
+int on_expr_lookup(ap_expr_lookup_parms* parms);
 const char* on_var_lookup(apr_pool_t* p, server_rec* s, conn_rec* c, request_rec* r,
                           const char* name);
 

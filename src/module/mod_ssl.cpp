@@ -31,6 +31,8 @@ void register_hooks(apr_pool_t* /*p*/) {
   ap_hook_ssl_conn_is_ssl(shim::on_conn_is_ssl, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_ssl_var_lookup(shim::on_var_lookup, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_ssl_bind_outgoing(shim::on_bind_outgoing, nullptr, nullptr, APR_HOOK_MIDDLE);
+  // Last, as stock: other modules may claim SSL_-prefixed names of their own first.
+  ap_hook_expr_lookup(shim::on_expr_lookup, nullptr, nullptr, APR_HOOK_LAST);
   ap_hook_http_scheme(shim::on_http_scheme, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_default_port(shim::on_default_port, nullptr, nullptr, APR_HOOK_MIDDLE);
 
