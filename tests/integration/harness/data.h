@@ -6,6 +6,9 @@
 
 namespace modssl::it {
 
+// Lower-case hex, as sha256sum and OpenSSL's key log print bytes.
+std::string hex(const unsigned char* bytes, std::size_t n);
+
 // Lower-case hex SHA-256, as sha256sum prints it.
 std::string sha256_hex(std::string_view data);
 

@@ -23,6 +23,19 @@ std::size_t count_occurrences(const std::string& hay, const std::string& needle)
   return n;
 }
 
+// User plus system time of one process, from /proc/<pid>/stat; 0 when it is gone.
+long process_cpu_ticks(int pid) {
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto close_paren = stat.rfind(')');  // the command name may hold spaces and parentheses
+  if (close_paren == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close_paren + 2));
+  std::string skip;
+  for (int i = 0; i < 11; ++i) fields >> skip;  // state, ppid .. cmajflt
+  long utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return utime + stime;
+}
+
 std::map<std::string, std::string> server_environment() {
   std::map<std::string, std::string> env;
 #ifdef MODSSL_ASAN_RUNTIME
@@ -44,15 +57,6 @@ std::string module_under_test() {
 bool testing_stock_module() {
   std::error_code ec;
   return !std::filesystem::equivalent(module_under_test(), MODSSL_BUILT_MODULE, ec);
-}
-
-std::string tls_vhost(const CertFiles& cert, const std::string& inside,
-                      const std::string& port_name) {
-  const std::string port = "@PORT:" + port_name + "@";
-  return "Listen 127.0.0.1:" + port + " https\n<VirtualHost 127.0.0.1:" + port +
-         ">\n  SSLEngine on\n  SSLCertificateFile " + cert.cert + "\n  SSLCertificateKeyFile " +
-         cert.key + "\n" + inside + (inside.empty() || inside.back() == '\n' ? "" : "\n") +
-         "</VirtualHost>\n";
 }
 
 Httpd::Httpd(std::string mpm) : mpm_(std::move(mpm)) {
@@ -279,6 +283,21 @@ bool Httpd::graceful(std::chrono::milliseconds timeout) {
 }
 
 bool Httpd::running() { return started_ && !server_.exited(); }
+
+long Httpd::cpu_ticks() const {
+  if (!started_ || server_.pid() <= 0) return -1;
+  long ticks = process_cpu_ticks(server_.pid());
+  for (int pid : children()) ticks += process_cpu_ticks(pid);
+  return ticks;
+}
+
+bool Httpd::wait_for_exit(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return !running();
+}
 
 void Httpd::stop() {
   if (!started_) return;

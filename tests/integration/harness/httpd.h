@@ -9,6 +9,7 @@
 
 #include "pki.h"
 #include "process.h"
+#include "vhost_config.h"
 
 namespace modssl::it {
 
@@ -24,16 +25,6 @@ bool testing_stock_module();
       GTEST_SKIP() << "beyond the stock module; skipped with MODSSL_UNDER_TEST";   \
   } while (0)
 
-struct CertFiles {
-  std::string cert;  // PEM: leaf (and chain, if asked for)
-  std::string key;   // PEM private key
-};
-
-// The config of one TLS virtual host on 127.0.0.1:@PORT:<port_name>@ (with its Listen line):
-// SSLEngine on, the certificate and key, then `inside` (more directives for the vhost).
-std::string tls_vhost(const CertFiles& cert, const std::string& inside = "",
-                      const std::string& port_name = "tls");
-
 class Httpd {
  public:
   explicit Httpd(std::string mpm = "event");
@@ -42,6 +33,7 @@ class Httpd {
   Httpd& operator=(const Httpd&) = delete;
 
   const std::string& root() const { return root_; }
+  const std::string& mpm() const { return mpm_; }
   std::string path(const std::string& relative) const { return root_ + "/" + relative; }
   // A port for `name`, the same one each time it is asked for; also `@PORT:name@` in config.
   int port(const std::string& name);
@@ -81,6 +73,12 @@ class Httpd {
   bool graceful(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   void stop();
   bool running();
+  // For servers expected to die (a refused start, a failed reload): waits up to `timeout` for
+  // apache2 to exit, so that its log is complete. True once it has.
+  bool wait_for_exit(std::chrono::milliseconds timeout);
+  // CPU time used so far by apache2 and its children, in clock ticks (sysconf(_SC_CLK_TCK) a
+  // second); -1 when it is not running. For tests that a server idles while clients stall.
+  long cpu_ticks() const;
 
   std::string error_log() const;
   // Everything apache2 said while starting: its stderr and the error log.

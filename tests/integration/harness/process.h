@@ -1,6 +1,8 @@
 #pragma once
 // Running external programs (apache2, curl, openssl, h2load) from tests: argv in, exit status
 // and captured output out, always bounded in time.
+#include <netinet/in.h>
+
 #include <chrono>
 #include <map>
 #include <string>
@@ -50,6 +52,9 @@ class Background {
   bool reaped_ = false;
   int status_ = 0;
 };
+
+// 127.0.0.1:port, the only address test servers listen on, for bind() and connect().
+sockaddr_in loopback_address(int port);
 
 // A free TCP port on 127.0.0.1 (bound and released; tests bind it again at once).
 int free_port();

@@ -1,6 +1,5 @@
 #include "tls_client.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -10,7 +9,11 @@
 #include <cstring>
 
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
+
+#include "process.h"
+#include "text_search.h"
 
 namespace modssl::it {
 namespace {
@@ -35,11 +38,6 @@ std::string alpn_wire(const std::vector<std::string>& protos) {
   return wire;
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 }  // namespace
 
 int tcp_connect(int port, std::chrono::milliseconds timeout) {
@@ -52,10 +50,7 @@ int tcp_connect(int port, std::chrono::milliseconds timeout) {
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in addr = loopback_address(port);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
     return -1;
@@ -68,17 +63,25 @@ TlsClient::TlsClient(int port, TlsOptions o) {
   ctx_ = SSL_CTX_new(TLS_client_method());
   if (o.min_version) SSL_CTX_set_min_proto_version(ctx_, o.min_version);
   if (o.max_version) SSL_CTX_set_max_proto_version(ctx_, o.max_version);
-  if (!o.cipher_list.empty() && SSL_CTX_set_cipher_list(ctx_, o.cipher_list.c_str()) != 1) {
-    error_ = "bad cipher list: " + openssl_errors();
-    return;
-  }
-  if (!o.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx_, o.ciphersuites.c_str()) != 1) {
-    error_ = "bad ciphersuites: " + openssl_errors();
-    return;
-  }
-  if (!o.sigalgs.empty() && SSL_CTX_set1_sigalgs_list(ctx_, o.sigalgs.c_str()) != 1) {
-    error_ = "bad sigalgs: " + openssl_errors();
-    return;
+  // The list-valued options, each set only when given. (The set1 functions are macros: wrapped.)
+  using Setter = int (*)(SSL_CTX*, const char*);
+  const struct {
+    const std::string& value;
+    Setter set;
+    const char* what;
+  } lists[] = {
+      {o.cipher_list, SSL_CTX_set_cipher_list, "cipher list"},
+      {o.ciphersuites, SSL_CTX_set_ciphersuites, "ciphersuites"},
+      {o.sigalgs, [](SSL_CTX* c, const char* v) -> int { return SSL_CTX_set1_sigalgs_list(c, v); },
+       "sigalgs"},
+      {o.groups, [](SSL_CTX* c, const char* v) -> int { return SSL_CTX_set1_groups_list(c, v); },
+       "groups"},
+  };
+  for (const auto& list : lists) {
+    if (!list.value.empty() && list.set(ctx_, list.value.c_str()) != 1) {
+      error_ = std::string("bad ") + list.what + ": " + openssl_errors();
+      return;
+    }
   }
   if (!o.ca_file.empty()) {
     SSL_CTX_load_verify_locations(ctx_, o.ca_file.c_str(), nullptr);
@@ -98,6 +101,7 @@ TlsClient::TlsClient(int port, TlsOptions o) {
                         static_cast<unsigned>(wire.size()));
   }
   if (!o.ca_file.empty() && !o.sni.empty()) SSL_set1_host(ssl_, o.sni.c_str());
+  if (o.session) SSL_set_session(ssl_, o.session.get());
   int rc = SSL_connect(ssl_);
   if (rc != 1) {
     error_ = "handshake failed (SSL error " + std::to_string(SSL_get_error(ssl_, rc)) + "): " +
@@ -127,6 +131,12 @@ std::string TlsClient::alpn() const {
   return p ? std::string(reinterpret_cast<const char*>(p), len) : "";
 }
 
+std::string TlsClient::group() const {
+  const int nid = ssl_ ? SSL_get_negotiated_group(ssl_) : 0;
+  const char* name = nid > 0 ? OBJ_nid2sn(nid) : nullptr;
+  return name ? name : "";
+}
+
 std::string TlsClient::peer_subject() const {
   X509* cert = ssl_ ? SSL_get1_peer_certificate(ssl_) : nullptr;
   if (!cert) return "";
@@ -150,6 +160,19 @@ std::string TlsClient::peer_key_type() const {
 }
 
 bool TlsClient::verified() const { return ssl_ && SSL_get_verify_result(ssl_) == X509_V_OK; }
+
+bool TlsClient::resumed() const {
+  return ssl_ && SSL_session_reused(ssl_) == 1;
+}
+
+std::shared_ptr<SSL_SESSION> TlsClient::session() const {
+  SSL_SESSION* s = ssl_ ? SSL_get1_session(ssl_) : nullptr;
+  // A copy: OpenSSL marks the session of a connection freed without a shutdown as not
+  // resumable, and this client is freed without one.
+  SSL_SESSION* copy = s ? SSL_SESSION_dup(s) : nullptr;
+  SSL_SESSION_free(s);
+  return {copy, SSL_SESSION_free};
+}
 
 bool TlsClient::write(std::string_view data) {
   while (!data.empty()) {

@@ -19,8 +19,10 @@ struct TlsOptions {
   int max_version = 0;
   std::string cipher_list;        // TLS <= 1.2 ciphers; empty = default
   std::string ciphersuites;       // TLS 1.3 suites; empty = default
+  std::string groups;             // key-exchange groups, e.g. "X25519:P-384"; empty = default
   std::string sigalgs;            // e.g. "ECDSA+SHA256" to ask for an ECDSA certificate
   std::string ca_file;            // verify the server against this CA when set
+  std::shared_ptr<SSL_SESSION> session;  // offer this session (from session()) to resume it
   std::chrono::milliseconds timeout{15000};
 };
 
@@ -43,9 +45,14 @@ class TlsClient {
   std::string version() const;       // "TLSv1.3"
   std::string cipher() const;
   std::string alpn() const;          // "" when none was selected
+  std::string group() const;         // key-exchange group ("X25519", "secp384r1"), "" if none
   std::string peer_subject() const;  // RFC 2253 subject of the server's leaf certificate
   std::string peer_key_type() const; // "RSA", "EC"
   bool verified() const;             // the server certificate verified against ca_file
+  bool resumed() const;              // the handshake resumed options.session
+  // The session to resume in another connection. With TLS 1.3 the server sends it after the
+  // handshake: ask after the first response bytes have been read.
+  std::shared_ptr<SSL_SESSION> session() const;
 
   bool write(std::string_view data);
   // Reads what is available now (blocks until something arrives, EOF or timeout).
