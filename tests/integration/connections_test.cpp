@@ -10,18 +10,18 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
-#include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <openssl/ssl.h>
 
+#include "data.h"
+#include "http.h"
 #include "httpd.h"
+#include "raw_clients.h"
 #include "tls_client.h"
 
 namespace modssl::it {
@@ -30,63 +30,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-// One TLS vhost on @PORT:tls@; `extra` goes into the server config before it.
-void configure_tls(Httpd& h, const std::string& extra = "") {
-  CertFiles cert = h.make_cert("localhost");
-  h.configure(extra + R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-  SSLCertificateFile )" + cert.cert + R"(
-  SSLCertificateKeyFile )" + cert.key + R"(
-</VirtualHost>
-)");
-}
-
 // Small distinct documents: /d/<i>.txt holds "doc <i>\n".
 void write_docs(Httpd& h, int n) {
   for (int i = 0; i < n; ++i) {
     h.write("htdocs/d/" + std::to_string(i) + ".txt", "doc " + std::to_string(i) + "\n");
   }
-}
-
-std::string get(const std::string& path, bool close = false) {
-  return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n" +
-         (close ? "Connection: close\r\n" : "") + "\r\n";
-}
-
-// Reads from a keep-alive connection until one complete response (Content-Length or chunked)
-// has arrived. Status 0 when the connection ended or the deadline passed first.
-HttpResponse read_response(TlsClient& c, std::chrono::milliseconds limit = 15s) {
-  std::string buf;
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    auto parsed = parse_responses(buf);
-    if (!parsed.empty() && (parsed[0].headers.count("content-length") ||
-                            parsed[0].headers.count("transfer-encoding"))) {
-      return parsed[0];
-    }
-    std::string part = c.read_some();
-    if (part.empty()) break;
-    buf += part;
-  }
-  HttpResponse failed;
-  failed.body = "incomplete response: " + buf.substr(0, 200);
-  return failed;
-}
-
-// Incompressible test data from splitmix64: fast, and different per seed.
-std::string prng_bytes(std::size_t n, std::uint64_t seed) {
-  std::string out(n, '\0');
-  std::uint64_t x = seed;
-  for (std::size_t i = 0; i < n; i += 8) {
-    std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    for (std::size_t k = 0; k < 8 && i + k < n; ++k) out[i + k] = static_cast<char>(z >> (8 * k));
-  }
-  return out;
 }
 
 // A real ClientHello, made with memory BIOs (for clients that stop half way through it).
@@ -106,29 +54,17 @@ std::string client_hello() {
   return hello;
 }
 
-// Waits (bounded) until the server closes a raw socket; true if it did.
-bool server_closes(int fd, std::chrono::milliseconds limit) {
-  const auto deadline = Clock::now() + limit;
-  char buf[4096];
-  while (Clock::now() < deadline) {
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n == 0) return true;
-    if (n < 0) return errno == ECONNRESET;
-  }
-  return false;
-}
-
 // 100 requests in one write on one connection, over TLS 1.3 and TLS 1.2: every 10th asks for a
 // 300 KiB file (file buckets between small responses), a few are preceded by a blank line
 // (which httpd skips), two are POSTs with bodies; all 100 responses come back complete and in
 // order.
 TEST(Connections, HundredPipelinedRequestsInOneWrite) {
   Httpd h;
-  configure_tls(h, "MaxKeepAliveRequests 500\n");
+  configure_tls_vhost(h, {.server_lines = "MaxKeepAliveRequests 500\n"});
   write_docs(h, 100);
   std::vector<std::string> big;
   for (int k = 0; k < 10; ++k) {
-    big.push_back(prng_bytes(300 * 1024, 0x5eed0100 + k));
+    big.push_back(random_bytes(300 * 1024, 0x5eed0100 + k));
     h.write("htdocs/big/" + std::to_string(k) + ".bin", big.back());
   }
   ASSERT_TRUE(h.start()) << h.startup_log();
@@ -151,7 +87,7 @@ TEST(Connections, HundredPipelinedRequestsInOneWrite) {
                     "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n4000\r\n" +
                     std::string(0x4000, 'c') + "\r\n0\r\n\r\n";
       } else {
-        requests += get(path, i == 99);
+        requests += get_request(path, {.close = i == 99});
       }
     }
     ASSERT_TRUE(c.write(requests));  // one SSL_write: the server reads many requests per record
@@ -183,7 +119,8 @@ TEST_P(KeepAlive, TwoHundredConcurrentConnections) {
       ? "ServerLimit 256\nMaxRequestWorkers 256\nStartServers 210\nMinSpareServers 5\n"
         "MaxSpareServers 256\n"
       : "StartServers 8\nMinSpareThreads 16\nMaxSpareThreads 256\n";
-  configure_tls(h, sizing + "KeepAliveTimeout 30\nMaxKeepAliveRequests 100\n");
+  configure_tls_vhost(h,
+                      {.server_lines = sizing + "KeepAliveTimeout 30\nMaxKeepAliveRequests 100\n"});
   write_docs(h, kRounds * kConns);
   ASSERT_TRUE(h.start(30s)) << h.startup_log();
 
@@ -205,7 +142,7 @@ TEST_P(KeepAlive, TwoHundredConcurrentConnections) {
         if (c.ok()) {
           const int doc = round * kConns + t;
           const std::string path = "/d/" + std::to_string(doc) + ".txt";
-          if (!c.write(get(path))) {
+          if (!c.write(get_request(path))) {
             fail(path + ": write failed");
           } else {
             HttpResponse r = read_response(c, 30s);
@@ -235,7 +172,7 @@ INSTANTIATE_TEST_SUITE_P(Mpm, KeepAlive, ::testing::Values("event", "worker", "p
 // server must drop the clients that sent invalid data.
 TEST(Connections, GarbageAndAbortedHandshakesHarmNoOne) {
   Httpd h;
-  configure_tls(h);
+  configure_tls_vhost(h);
   ASSERT_TRUE(h.start()) << h.startup_log();
   const int port = h.port("tls");
   const std::string hello = client_hello();
@@ -291,7 +228,7 @@ TEST(Connections, GarbageAndAbortedHandshakesHarmNoOne) {
       }
       if (!junk.empty()) (void)!send(fd, junk.data(), junk.size(), MSG_NOSIGNAL);
       if (expect_close) {
-        if (server_closes(fd, 10s)) {
+        if (closed_by_server(fd, 10s)) {
           ++bad_done;
         } else {
           fail("bad client " + std::to_string(b) + ": the server kept the connection open");
@@ -318,9 +255,9 @@ TEST(Connections, GarbageAndAbortedHandshakesHarmNoOne) {
 // middle. httpd keeps its listeners across graceful, so not one request may fail.
 TEST(Connections, GracefulRestartUnderLoadLosesNoRequest) {
   Httpd h;
-  configure_tls(h);
+  configure_tls_vhost(h);
   write_docs(h, 1);
-  const std::string big = prng_bytes(16u << 20, 0x5eed0003);
+  const std::string big = random_bytes(16u << 20, 0x5eed0003);
   h.write("htdocs/big.bin", big);
   ASSERT_TRUE(h.start()) << h.startup_log();
   const int port = h.port("tls");
@@ -328,7 +265,7 @@ TEST(Connections, GracefulRestartUnderLoadLosesNoRequest) {
   // A download in flight across the restart: started before it, read slowly, finished after.
   TlsClient slow(port, {.ca_file = h.ca_file()});
   ASSERT_TRUE(slow.ok()) << slow.error();
-  ASSERT_TRUE(slow.write(get("/big.bin", true)));
+  ASSERT_TRUE(slow.write(get_request("/big.bin", {.close = true})));
   std::string slow_got = slow.read_some();
 
   std::atomic<bool> stop{false};
@@ -376,7 +313,7 @@ TEST(Connections, GracefulRestartUnderLoadLosesNoRequest) {
 // the keep-alive queue between requests and must come back to a worker with its TLS state.
 TEST(Connections, KeepAliveSurvivesPausesBetweenRequests) {
   Httpd h;
-  configure_tls(h, "KeepAliveTimeout 5\n");
+  configure_tls_vhost(h, {.server_lines = "KeepAliveTimeout 5\n"});
   write_docs(h, 5);
   ASSERT_TRUE(h.start()) << h.startup_log();
 
@@ -385,7 +322,7 @@ TEST(Connections, KeepAliveSurvivesPausesBetweenRequests) {
   for (int i = 0; i < 5; ++i) {
     if (i > 0) std::this_thread::sleep_for(500ms);
     const std::string path = "/d/" + std::to_string(i) + ".txt";
-    ASSERT_TRUE(c.write(get(path, i == 4))) << path;
+    ASSERT_TRUE(c.write(get_request(path, {.close = i == 4}))) << path;
     HttpResponse r = read_response(c);
     EXPECT_EQ(r.status, 200) << path << " " << r.body << h.error_log();
     EXPECT_EQ(r.body, "doc " + std::to_string(i) + "\n");
@@ -398,9 +335,10 @@ TEST(Connections, KeepAliveSurvivesPausesBetweenRequests) {
 // idle TLS keep-alive connections leave room for a new client, and all 40 can go on afterwards.
 TEST(Connections, IdleKeepAliveConnectionsHoldNoWorker) {
   Httpd h;
-  configure_tls(h, "ServerLimit 1\nStartServers 1\nThreadsPerChild 4\nMaxRequestWorkers 4\n"
-                   "MinSpareThreads 1\nMaxSpareThreads 4\nAsyncRequestWorkerFactor 25\n"
-                   "KeepAliveTimeout 30\n");
+  configure_tls_vhost(h, {.server_lines = "ServerLimit 1\nStartServers 1\nThreadsPerChild 4\n"
+                                          "MaxRequestWorkers 4\nMinSpareThreads 1\n"
+                                          "MaxSpareThreads 4\nAsyncRequestWorkerFactor 25\n"
+                                          "KeepAliveTimeout 30\n"});
   write_docs(h, 2);
   ASSERT_TRUE(h.start()) << h.startup_log();
 
@@ -409,7 +347,7 @@ TEST(Connections, IdleKeepAliveConnectionsHoldNoWorker) {
   for (int i = 0; i < kIdle; ++i) {
     auto c = std::make_unique<TlsClient>(h.port("tls"), TlsOptions{.timeout = 10s});
     ASSERT_TRUE(c->ok()) << "connection " << i << ": " << c->error();
-    ASSERT_TRUE(c->write(get("/d/0.txt")));
+    ASSERT_TRUE(c->write(get_request("/d/0.txt")));
     HttpResponse r = read_response(*c, 10s);
     ASSERT_EQ(r.status, 200) << "connection " << i << ": " << r.body;
     idle.push_back(std::move(c));
@@ -422,7 +360,7 @@ TEST(Connections, IdleKeepAliveConnectionsHoldNoWorker) {
   // And every parked connection wakes up for its next request.
   int ok = 0;
   for (auto& c : idle) {
-    if (c->write(get("/d/1.txt")) && read_response(*c, 10s).body == "doc 1\n") ++ok;
+    if (c->write(get_request("/d/1.txt")) && read_response(*c, 10s).body == "doc 1\n") ++ok;
   }
   EXPECT_EQ(ok, kIdle);
 }
@@ -431,7 +369,7 @@ TEST(Connections, IdleKeepAliveConnectionsHoldNoWorker) {
 // hands long lines up intact, and the protocol layer answers 414 / 400 for the overlong ones.
 TEST(Connections, LongRequestLinesAndHeaderFields) {
   Httpd h;
-  configure_tls(h);
+  configure_tls_vhost(h);
   ASSERT_TRUE(h.start()) << h.startup_log();
   const int port = h.port("tls");
 
@@ -457,33 +395,6 @@ TEST(Connections, LongRequestLinesAndHeaderFields) {
   EXPECT_EQ(send(many + "\r\n"), 200);
 }
 
-// Process CPU time of the server (parent and children) in clock ticks.
-long server_cpu_ticks(Httpd& h) {
-  const std::string pid_text = read_file(h.path("run/httpd.pid"));
-  if (pid_text.empty()) return -1;
-  const long parent = std::stol(pid_text);
-  long ticks = 0;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat = read_file(e.path().string() + "/stat");
-    auto close_paren = stat.rfind(')');
-    if (close_paren == std::string::npos) continue;
-    std::istringstream in(stat.substr(close_paren + 2));
-    std::string state;
-    long ppid = 0;
-    in >> state >> ppid;
-    if (std::stol(name) != parent && ppid != parent) continue;
-    std::string skip;
-    for (int i = 0; i < 9; ++i) in >> skip;  // pgrp .. cmajflt
-    long utime = 0, stime = 0;
-    in >> utime >> stime;
-    ticks += utime + stime;
-  }
-  return ticks;
-}
-
 // No busy-waiting: with connections stalled in every phase (half a ClientHello, half a request
 // line, half a request body, a download the client does not read, an idle keep-alive) the server
 // uses next to no CPU.
@@ -491,8 +402,8 @@ class Stalled : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Stalled, StalledClientsCostNoCpu) {
   Httpd h(GetParam());
-  configure_tls(h, "KeepAliveTimeout 30\n");
-  h.write("htdocs/big.bin", prng_bytes(16u << 20, 0x5eed0200));
+  configure_tls_vhost(h, {.server_lines = "KeepAliveTimeout 30\n"});
+  h.write("htdocs/big.bin", random_bytes(16u << 20, 0x5eed0200));
   ASSERT_TRUE(h.start()) << h.startup_log();
   const int port = h.port("tls");
 
@@ -512,24 +423,24 @@ TEST_P(Stalled, StalledClientsCostNoCpu) {
 
   TlsClient not_reading(port, {.timeout = 10s});
   ASSERT_TRUE(not_reading.ok()) << not_reading.error();
-  ASSERT_TRUE(not_reading.write(get("/big.bin")));
+  ASSERT_TRUE(not_reading.write(get_request("/big.bin")));
 
   TlsClient keep_alive(port, {.timeout = 10s});
   ASSERT_TRUE(keep_alive.ok()) << keep_alive.error();
-  ASSERT_TRUE(keep_alive.write(get("/index.html")));
+  ASSERT_TRUE(keep_alive.write(get_request("/index.html")));
   ASSERT_EQ(read_response(keep_alive).status, 200);
 
   std::this_thread::sleep_for(500ms);  // let the download fill the socket buffers and stall
-  const long before = server_cpu_ticks(h);
+  const long before = h.cpu_ticks();
   std::this_thread::sleep_for(2s);
-  const long after = server_cpu_ticks(h);
+  const long after = h.cpu_ticks();
   ASSERT_GE(before, 0);
   const long hz = sysconf(_SC_CLK_TCK);
   EXPECT_LT(after - before, hz / 4) << "the server used " << (after - before) << " of " << 2 * hz
                                     << " clock ticks in 2 s with only stalled clients";
   close(half_hello);
   // The keep-alive connection still works after all that.
-  ASSERT_TRUE(keep_alive.write(get("/index.html")));
+  ASSERT_TRUE(keep_alive.write(get_request("/index.html")));
   EXPECT_EQ(read_response(keep_alive).status, 200);
 }
 
@@ -541,10 +452,11 @@ INSTANTIATE_TEST_SUITE_P(Mpm, Stalled, ::testing::Values("event", "worker", "pre
 // 6 aborted downloads is served within seconds (not after Timeout).
 TEST(Connections, ClientAbortMidDownloadFreesTheWorker) {
   Httpd h;
-  configure_tls(h, "ServerLimit 1\nStartServers 1\nThreadsPerChild 2\nMaxRequestWorkers 2\n"
-                   "MinSpareThreads 1\nMaxSpareThreads 2\n");
+  configure_tls_vhost(h, {.server_lines = "ServerLimit 1\nStartServers 1\nThreadsPerChild 2\n"
+                                          "MaxRequestWorkers 2\nMinSpareThreads 1\n"
+                                          "MaxSpareThreads 2\n"});
   h.set_timeout_seconds(30);
-  h.write("htdocs/big.bin", prng_bytes(16u << 20, 0x5eed0300));
+  h.write("htdocs/big.bin", random_bytes(16u << 20, 0x5eed0300));
   ASSERT_TRUE(h.start()) << h.startup_log();
   const int port = h.port("tls");
 
@@ -552,7 +464,7 @@ TEST(Connections, ClientAbortMidDownloadFreesTheWorker) {
     {
       TlsClient c(port, {.timeout = 10s});
       ASSERT_TRUE(c.ok()) << c.error();
-      ASSERT_TRUE(c.write(get("/big.bin")));
+      ASSERT_TRUE(c.write(get_request("/big.bin")));
       std::size_t got = 0;
       while (got < (1u << 20)) {
         std::string part = c.read_some();
@@ -573,12 +485,12 @@ TEST(Connections, ClientAbortMidDownloadFreesTheWorker) {
 // An idle keep-alive connection is closed by the server once KeepAliveTimeout passes.
 TEST(Connections, IdleKeepAliveConnectionIsClosedAfterTimeout) {
   Httpd h;
-  configure_tls(h, "KeepAliveTimeout 1\n");
+  configure_tls_vhost(h, {.server_lines = "KeepAliveTimeout 1\n"});
   ASSERT_TRUE(h.start()) << h.startup_log();
 
   TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
   ASSERT_TRUE(c.ok()) << c.error();
-  ASSERT_TRUE(c.write(get("/index.html")));
+  ASSERT_TRUE(c.write(get_request("/index.html")));
   HttpResponse r = read_response(c);
   EXPECT_EQ(r.status, 200) << r.body;
   const auto start = Clock::now();

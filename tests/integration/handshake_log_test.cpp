@@ -3,13 +3,10 @@
 // are served). `LogLevel ssl:trace3` shows the handshake steps. Only what the stock module logs
 // too is asserted here; our one-line messages (address, reason and the client's offer in one
 // line) are checked in beyond/handshake_messages_test.cpp.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,7 +14,10 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include "http.h"
 #include "httpd.h"
+#include "raw_clients.h"
+#include "text_search.h"
 #include "tls_client.h"
 
 namespace modssl::it {
@@ -25,56 +25,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The local port of a connected socket: the server logs the client as 127.0.0.1:<this port>.
-int local_port(int fd) {
-  sockaddr_in a{};
-  socklen_t len = sizeof a;
-  if (fd < 0 || getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) return -1;
-  return ntohs(a.sin_port);
-}
-
+// How the error log names the client whose connection has local port `port`.
 std::string client_tag(int port) {
   return "[client 127.0.0.1:" + std::to_string(port) + "]";
-}
-
-// Error log lines that contain every one of `needles`.
-std::vector<std::string> lines_with(const std::string& log,
-                                    const std::vector<std::string>& needles) {
-  std::vector<std::string> out;
-  std::istringstream in(log);
-  for (std::string line; std::getline(in, line);) {
-    bool all = true;
-    for (const auto& n : needles) all = all && line.find(n) != std::string::npos;
-    if (all) out.push_back(line);
-  }
-  return out;
-}
-
-// Waits until some error log line contains all `needles`.
-bool wait_for_line(const Httpd& h, const std::vector<std::string>& needles,
-                   std::chrono::milliseconds timeout = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  do {
-    if (!lines_with(h.error_log(), needles).empty()) return true;
-    std::this_thread::sleep_for(20ms);
-  } while (std::chrono::steady_clock::now() < deadline);
-  return false;
-}
-
-// Reads from a raw socket until the peer closes it (true) or `timeout` passes (false).
-bool closed_by_server(int fd, std::chrono::milliseconds timeout = 5s) {
-  timeval tv{};
-  tv.tv_sec = 0;
-  tv.tv_usec = 100 * 1000;
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  char buf[4096];
-  while (std::chrono::steady_clock::now() < deadline) {
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n == 0) return true;  // orderly close
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return true;  // reset
-  }
-  return false;
 }
 
 bool send_all(int fd, const std::string& data) {
@@ -87,39 +40,16 @@ bool send_all(int fd, const std::string& data) {
   return true;
 }
 
-constexpr const char* kRequest = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
-
 // A keep-alive request on an open connection: true when it is answered with the test page.
 bool request_ok(TlsClient& c) {
-  if (!c.write(kRequest)) return false;
-  std::string got;
-  for (int i = 0; i < 50; ++i) {
-    got += c.read_some();
-    auto r = parse_responses(got);
-    if (!r.empty())
-      return r[0].status == 200 && r[0].body.find("hello from modssl tests") != std::string::npos;
-  }
-  return false;
+  if (!c.write(get_request("/"))) return false;
+  HttpResponse r = read_response(c);
+  return r.status == 200 && r.body.find("hello from modssl tests") != std::string::npos;
 }
 
 bool fresh_request_ok(Httpd& h, TlsOptions o = {}) {
   HttpResponse r = https_request(h.port("tls"), "/", o);
   return r.status == 200 && r.body.find("hello from modssl tests") != std::string::npos;
-}
-
-// A TLS vhost with an RSA certificate (so ECDHE-RSA suites apply) and extra SSL lines.
-void configure_tls(Httpd& h, const std::string& extra = "") {
-  CertFiles c = h.make_cert("localhost", {.key_type = testing::KeyType::Rsa2048}, true);
-  h.configure(R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-  SSLCertificateFile )" +
-              c.cert + R"(
-  SSLCertificateKeyFile )" +
-              c.key + "\n" + extra + R"(
-</VirtualHost>
-)");
 }
 
 // A handful of deterministic non-TLS bytes (not an HTTP method, not an SSLv2 hello).
@@ -144,7 +74,8 @@ std::string half_client_hello() {
 
 TEST(HandshakeLog, NoSharedCipherIsLoggedWithClientAddressAndHarmsNoOne) {
   Httpd h;
-  configure_tls(h, "  SSLProtocol -all +TLSv1.2\n  SSLCipherSuite ECDHE-RSA-AES128-GCM-SHA256\n");
+  configure_rsa_tls_vhost(
+      h, "  SSLProtocol -all +TLSv1.2\n  SSLCipherSuite ECDHE-RSA-AES128-GCM-SHA256\n");
   ASSERT_TRUE(h.start()) << h.startup_log();
 
   TlsClient bystander(h.port("tls"), {.max_version = TLS1_2_VERSION, .ca_file = h.ca_file()});
@@ -173,7 +104,8 @@ TEST(HandshakeLog, NoSharedCipherIsLoggedWithClientAddressAndHarmsNoOne) {
 TEST(HandshakeLog, FailedHandshakeIsNotLoggedAtWarn) {
   Httpd h;
   h.set_log_level("warn");
-  configure_tls(h, "  SSLProtocol -all +TLSv1.2\n  SSLCipherSuite ECDHE-RSA-AES128-GCM-SHA256\n");
+  configure_rsa_tls_vhost(
+      h, "  SSLProtocol -all +TLSv1.2\n  SSLCipherSuite ECDHE-RSA-AES128-GCM-SHA256\n");
   ASSERT_TRUE(h.start()) << h.startup_log();
   TlsClient bad(h.port("tls"),
                 {.max_version = TLS1_2_VERSION, .cipher_list = "ECDHE-RSA-AES256-GCM-SHA384"});
@@ -185,7 +117,7 @@ TEST(HandshakeLog, FailedHandshakeIsNotLoggedAtWarn) {
 
 TEST(HandshakeLog, GarbageBytesAreDroppedAndLogged) {
   Httpd h;
-  configure_tls(h);
+  configure_rsa_tls_vhost(h);
   ASSERT_TRUE(h.start()) << h.startup_log();
   TlsClient bystander(h.port("tls"), {.ca_file = h.ca_file()});
   ASSERT_TRUE(bystander.ok()) << bystander.error();
@@ -194,7 +126,7 @@ TEST(HandshakeLog, GarbageBytesAreDroppedAndLogged) {
   ASSERT_GE(fd, 0);
   const int port = local_port(fd);
   ASSERT_TRUE(send_all(fd, garbage_bytes(300)));
-  EXPECT_TRUE(closed_by_server(fd)) << "server kept a connection that sent garbage open";
+  EXPECT_TRUE(closed_by_server(fd, 5s)) << "server kept a connection that sent garbage open";
   close(fd);
 
   // OpenSSL's reason for a record that is not TLS, with the client's address on an info line.
@@ -207,7 +139,7 @@ TEST(HandshakeLog, GarbageBytesAreDroppedAndLogged) {
 
 TEST(HandshakeLog, ClientThatHangsUpMidHandshakeIsLogged) {
   Httpd h;
-  configure_tls(h);
+  configure_rsa_tls_vhost(h);
   ASSERT_TRUE(h.start()) << h.startup_log();
 
   int fd = tcp_connect(h.port("tls"));
@@ -228,7 +160,7 @@ TEST(HandshakeLog, ClientThatHangsUpMidHandshakeIsLogged) {
 TEST(HandshakeLog, StalledHalfHelloIsDroppedAfterTimeout) {
   Httpd h;
   h.set_timeout_seconds(1);
-  configure_tls(h);
+  configure_rsa_tls_vhost(h);
   ASSERT_TRUE(h.start()) << h.startup_log();
   int fd = tcp_connect(h.port("tls"));
   ASSERT_GE(fd, 0);
@@ -244,7 +176,7 @@ class UnknownCaAlert : public ::testing::TestWithParam<int> {};
 
 TEST_P(UnknownCaAlert, IsLoggedWithClientAddress) {
   Httpd h;
-  configure_tls(h);
+  configure_rsa_tls_vhost(h);
   CertFiles other_ca = h.make_self_signed_cert(
       "other-ca", {.common_name = "some other CA", .dns_names = {}, .is_ca = true});
   ASSERT_TRUE(h.start()) << h.startup_log();
@@ -272,7 +204,7 @@ INSTANTIATE_TEST_SUITE_P(Versions, UnknownCaAlert,
 // A protocol the vhost does not allow: refused, logged with OpenSSL's reason.
 TEST(HandshakeLog, ProtocolVersionMismatchIsLogged) {
   Httpd h;
-  configure_tls(h, "  SSLProtocol -all +TLSv1.3\n");
+  configure_rsa_tls_vhost(h, "  SSLProtocol -all +TLSv1.3\n");
   ASSERT_TRUE(h.start()) << h.startup_log();
   TlsClient bad(h.port("tls"), {.max_version = TLS1_2_VERSION});
   ASSERT_FALSE(bad.ok()) << "TLS 1.2 accepted by a TLS 1.3-only vhost";
@@ -285,7 +217,7 @@ TEST(HandshakeLog, ProtocolVersionMismatchIsLogged) {
 // Many bad clients of every kind at once, interleaved with good ones: every good one is served.
 TEST(HandshakeLog, BadClientsInBulkHarmNoGoodOne) {
   Httpd h;
-  configure_tls(h, "  SSLCipherSuite ECDHE-RSA-AES128-GCM-SHA256\n");
+  configure_rsa_tls_vhost(h, "  SSLCipherSuite ECDHE-RSA-AES128-GCM-SHA256\n");
   ASSERT_TRUE(h.start()) << h.startup_log();
   TlsClient bystander(h.port("tls"), {.ca_file = h.ca_file()});
   ASSERT_TRUE(bystander.ok()) << bystander.error();
@@ -321,7 +253,7 @@ TEST(HandshakeLog, BadClientsInBulkHarmNoGoodOne) {
 TEST(HandshakeLog, Trace3ShowsHandshakeSteps) {
   Httpd h;
   h.set_log_level("info ssl:trace3");
-  configure_tls(h);
+  configure_rsa_tls_vhost(h);
   ASSERT_TRUE(h.start()) << h.startup_log();
   TlsClient c(h.port("tls"), {.ca_file = h.ca_file()});
   ASSERT_TRUE(c.ok()) << c.error();
@@ -339,7 +271,7 @@ TEST(HandshakeLog, Trace3ShowsHandshakeSteps) {
 TEST(HandshakeLog, NoHandshakeStepsBelowTrace3) {
   Httpd h;
   h.set_log_level("info ssl:trace2");
-  configure_tls(h);
+  configure_rsa_tls_vhost(h);
   ASSERT_TRUE(h.start()) << h.startup_log();
   ASSERT_TRUE(fresh_request_ok(h, {.ca_file = h.ca_file()}));
   std::this_thread::sleep_for(100ms);

@@ -11,7 +11,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "http.h"
 #include "httpd.h"
+#include "raw_clients.h"
 #include "tls_client.h"
 
 namespace modssl::it {
@@ -20,34 +22,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-// One TLS vhost on @PORT:tls@; `extra` goes into the server config before it.
-void configure_tls(Httpd& h, const std::string& extra = "") {
-  CertFiles cert = h.make_cert("localhost");
-  h.configure(extra + R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-  SSLCertificateFile )" + cert.cert + R"(
-  SSLCertificateKeyFile )" + cert.key + R"(
-</VirtualHost>
-)");
-}
-
+// Keeps the tests' requests short: the User-Agent is what the marks below match on.
 std::string request(const std::string& path, const std::string& user_agent, bool close) {
-  return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: " + user_agent + "\r\n" +
-         (close ? "Connection: close\r\n" : "") + "\r\n";
-}
-
-// True once the peer has closed the TCP connection (recv gives 0 or a reset) within `limit`.
-bool tcp_closed_within(int fd, std::chrono::milliseconds limit) {
-  const auto deadline = Clock::now() + limit;
-  char buf[4096];
-  while (Clock::now() < deadline) {
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n == 0) return true;
-    if (n < 0) return errno == ECONNRESET;
-  }
-  return false;
+  return get_request(path, {.close = close, .user_agent = user_agent});
 }
 
 constexpr const char* kShutdownEnv = R"(
@@ -57,12 +34,20 @@ SetEnvIf User-Agent "^NoKA" nokeepalive
 KeepAliveTimeout 10
 )";
 
-TEST(Shutdown, ConnectionCloseEndsWithCloseNotify) {
+// Every test: one TLS vhost with the marks above, and clients that verify it.
+class Shutdown : public ::testing::Test {
+ protected:
+  void SetUp() override { configure_tls_vhost(h, {.server_lines = kShutdownEnv}); }
+  TlsOptions verifying(std::chrono::milliseconds timeout = 10s) {
+    return {.ca_file = h.ca_file(), .timeout = timeout};
+  }
   Httpd h;
-  configure_tls(h, kShutdownEnv);
+};
+
+TEST_F(Shutdown, ConnectionCloseEndsWithCloseNotify) {
   ASSERT_TRUE(h.start()) << h.startup_log();
 
-  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  TlsClient c(h.port("tls"), verifying());
   ASSERT_TRUE(c.ok()) << c.error();
   ASSERT_TRUE(c.write(request("/index.html", "curl/8", true)));
   const auto start = Clock::now();
@@ -75,12 +60,10 @@ TEST(Shutdown, ConnectionCloseEndsWithCloseNotify) {
 }
 
 // HTTP/1.0 without keep-alive: the connection ends after the response, with close_notify.
-TEST(Shutdown, Http10EndsWithCloseNotify) {
-  Httpd h;
-  configure_tls(h, kShutdownEnv);
+TEST_F(Shutdown, Http10EndsWithCloseNotify) {
   ASSERT_TRUE(h.start()) << h.startup_log();
 
-  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  TlsClient c(h.port("tls"), verifying());
   ASSERT_TRUE(c.ok()) << c.error();
   ASSERT_TRUE(c.write("GET /index.html HTTP/1.0\r\nHost: localhost\r\n\r\n"));
   auto responses = parse_responses(c.read_to_close());
@@ -92,12 +75,10 @@ TEST(Shutdown, Http10EndsWithCloseNotify) {
 
 // `ssl-unclean-shutdown` (here through BrowserMatch): the server closes without close_notify;
 // a client without the mark on the same server still gets one.
-TEST(Shutdown, UncleanShutdownSkipsCloseNotify) {
-  Httpd h;
-  configure_tls(h, kShutdownEnv);
+TEST_F(Shutdown, UncleanShutdownSkipsCloseNotify) {
   ASSERT_TRUE(h.start()) << h.startup_log();
 
-  TlsClient bad(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  TlsClient bad(h.port("tls"), verifying());
   ASSERT_TRUE(bad.ok()) << bad.error();
   ASSERT_TRUE(bad.write(request("/index.html", "BadClient/1.0", true)));
   const auto start = Clock::now();
@@ -108,7 +89,7 @@ TEST(Shutdown, UncleanShutdownSkipsCloseNotify) {
   EXPECT_NE(responses[0].body.find("hello from modssl tests"), std::string::npos);
   EXPECT_FALSE(bad.received_close_notify()) << "close_notify sent despite ssl-unclean-shutdown";
 
-  TlsClient good(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  TlsClient good(h.port("tls"), verifying());
   ASSERT_TRUE(good.ok()) << good.error();
   ASSERT_TRUE(good.write(request("/index.html", "GoodClient/1.0", true)));
   auto good_responses = parse_responses(good.read_to_close());
@@ -119,12 +100,10 @@ TEST(Shutdown, UncleanShutdownSkipsCloseNotify) {
 
 // The mark is per connection and taken from the request: a keep-alive connection whose requests
 // carry it also ends without close_notify, after all its responses.
-TEST(Shutdown, UncleanShutdownOnKeepAliveConnection) {
-  Httpd h;
-  configure_tls(h, kShutdownEnv);
+TEST_F(Shutdown, UncleanShutdownOnKeepAliveConnection) {
   ASSERT_TRUE(h.start()) << h.startup_log();
 
-  TlsClient bad(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  TlsClient bad(h.port("tls"), verifying());
   ASSERT_TRUE(bad.ok()) << bad.error();
   ASSERT_TRUE(bad.write(request("/index.html", "BadClient/1.0", false) +
                         request("/index.html", "BadClient/1.0", false) +
@@ -137,12 +116,10 @@ TEST(Shutdown, UncleanShutdownOnKeepAliveConnection) {
 
 // `ssl-accurate-shutdown`: the server sends close_notify and then waits for the client's; once
 // the client answers, the connection ends.
-TEST(Shutdown, AccurateShutdownCompletesWhenClientAnswers) {
-  Httpd h;
-  configure_tls(h, kShutdownEnv);
+TEST_F(Shutdown, AccurateShutdownCompletesWhenClientAnswers) {
   ASSERT_TRUE(h.start()) << h.startup_log();
 
-  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  TlsClient c(h.port("tls"), verifying());
   ASSERT_TRUE(c.ok()) << c.error();
   ASSERT_TRUE(c.write(request("/index.html", "Accurate/1.0", true)));
   auto responses = parse_responses(c.read_to_close());
@@ -152,26 +129,18 @@ TEST(Shutdown, AccurateShutdownCompletesWhenClientAnswers) {
   ASSERT_TRUE(c.received_close_notify());
   ERR_clear_error();
   EXPECT_EQ(SSL_shutdown(c.ssl()), 1);  // our close_notify; both directions are now closed
-  EXPECT_TRUE(tcp_closed_within(c.fd(), 5s)) << "the server did not close the connection";
+  EXPECT_TRUE(closed_by_server(c.fd(), 5s)) << "the server did not close the connection";
 }
 
 // A keep-alive client that ends the connection itself with close_notify: the server notices at
 // once (it does not wait for KeepAliveTimeout) and closes its side.
-TEST(Shutdown, ClientCloseNotifyEndsKeepAliveConnection) {
-  Httpd h;
-  configure_tls(h, kShutdownEnv);
+TEST_F(Shutdown, ClientCloseNotifyEndsKeepAliveConnection) {
   ASSERT_TRUE(h.start()) << h.startup_log();
 
-  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 15s});
+  TlsClient c(h.port("tls"), verifying(15s));
   ASSERT_TRUE(c.ok()) << c.error();
   ASSERT_TRUE(c.write(request("/index.html", "curl/8", false)));
-  std::string got;
-  const auto deadline = Clock::now() + 10s;
-  while (parse_responses(got).empty() && Clock::now() < deadline) {
-    std::string part = c.read_some();
-    if (part.empty()) break;
-    got += part;
-  }
+  const std::string got = read_until_response(c, 10s);
   ASSERT_EQ(parse_responses(got).size(), 1u) << got;
   ERR_clear_error();
   EXPECT_EQ(SSL_shutdown(c.ssl()), 0);  // sent ours, the server's not seen yet
@@ -182,12 +151,10 @@ TEST(Shutdown, ClientCloseNotifyEndsKeepAliveConnection) {
 
 // `nokeepalive` from SetEnvIf: one response with "Connection: close", then the connection ends
 // (with close_notify), although the client pipelined a second request.
-TEST(Shutdown, NoKeepAliveClosesAfterOneResponse) {
-  Httpd h;
-  configure_tls(h, kShutdownEnv);
+TEST_F(Shutdown, NoKeepAliveClosesAfterOneResponse) {
   ASSERT_TRUE(h.start()) << h.startup_log();
 
-  TlsClient noka(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  TlsClient noka(h.port("tls"), verifying());
   ASSERT_TRUE(noka.ok()) << noka.error();
   ASSERT_TRUE(noka.write(request("/index.html", "NoKA/1.0", false) +
                          request("/index.html", "NoKA/1.0", false)));
@@ -200,7 +167,7 @@ TEST(Shutdown, NoKeepAliveClosesAfterOneResponse) {
   EXPECT_TRUE(noka.received_close_notify());
 
   // Without the mark, both pipelined requests are answered on the one connection.
-  TlsClient ka(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  TlsClient ka(h.port("tls"), verifying());
   ASSERT_TRUE(ka.ok()) << ka.error();
   ASSERT_TRUE(ka.write(request("/index.html", "curl/8", false) +
                        request("/index.html", "curl/8", true)));
@@ -213,12 +180,10 @@ TEST(Shutdown, NoKeepAliveClosesAfterOneResponse) {
 
 // A client that sends its request and then shuts down its sending side (TCP FIN, no
 // close_notify) still gets the whole response, and then the connection ends.
-TEST(Shutdown, ClientHalfCloseStillGetsResponse) {
-  Httpd h;
-  configure_tls(h, kShutdownEnv);
+TEST_F(Shutdown, ClientHalfCloseStillGetsResponse) {
   ASSERT_TRUE(h.start()) << h.startup_log();
 
-  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  TlsClient c(h.port("tls"), verifying());
   ASSERT_TRUE(c.ok()) << c.error();
   ASSERT_TRUE(c.write(request("/index.html", "curl/8", false)));
   ASSERT_EQ(shutdown(c.fd(), SHUT_WR), 0);
@@ -233,13 +198,11 @@ TEST(Shutdown, ClientHalfCloseStillGetsResponse) {
 
 // A client that completes the handshake and then says nothing is closed after `Timeout`, with
 // close_notify (httpd ends the connection normally, with a 408 in the access log).
-TEST(Shutdown, SilentClientAfterHandshakeIsClosedAfterTimeout) {
-  Httpd h;
+TEST_F(Shutdown, SilentClientAfterHandshakeIsClosedAfterTimeout) {
   h.set_timeout_seconds(2);
-  configure_tls(h, kShutdownEnv);
   ASSERT_TRUE(h.start()) << h.startup_log();
 
-  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  TlsClient c(h.port("tls"), verifying());
   ASSERT_TRUE(c.ok()) << c.error();
   const auto start = Clock::now();
   EXPECT_EQ(c.read_to_close(), "");
@@ -251,13 +214,11 @@ TEST(Shutdown, SilentClientAfterHandshakeIsClosedAfterTimeout) {
 
 // ssl-accurate-shutdown with a client that never answers close_notify: the server waits for it
 // at most `Timeout`, then closes anyway.
-TEST(Shutdown, AccurateShutdownGivesUpAfterTimeout) {
-  Httpd h;
+TEST_F(Shutdown, AccurateShutdownGivesUpAfterTimeout) {
   h.set_timeout_seconds(2);
-  configure_tls(h, kShutdownEnv);
   ASSERT_TRUE(h.start()) << h.startup_log();
 
-  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  TlsClient c(h.port("tls"), verifying());
   ASSERT_TRUE(c.ok()) << c.error();
   ASSERT_TRUE(c.write(request("/index.html", "Accurate/1.0", true)));
   auto responses = parse_responses(c.read_to_close());
@@ -265,7 +226,7 @@ TEST(Shutdown, AccurateShutdownGivesUpAfterTimeout) {
   EXPECT_EQ(responses[0].status, 200);
   ASSERT_TRUE(c.received_close_notify());
   const auto start = Clock::now();
-  EXPECT_TRUE(tcp_closed_within(c.fd(), 8s)) << "the server never closed the connection";
+  EXPECT_TRUE(closed_by_server(c.fd(), 8s)) << "the server never closed the connection";
   EXPECT_LT(Clock::now() - start, 6s);
 }
 
@@ -273,12 +234,10 @@ TEST(Shutdown, AccurateShutdownGivesUpAfterTimeout) {
 // ssl-*-shutdown variables only while it is unset): a marked request later on a keep-alive
 // connection that began unmarked does not change it, and the connection still ends with
 // close_notify.
-TEST(Shutdown, FirstRequestSettlesShutdownType) {
-  Httpd h;
-  configure_tls(h, kShutdownEnv);
+TEST_F(Shutdown, FirstRequestSettlesShutdownType) {
   ASSERT_TRUE(h.start()) << h.startup_log();
 
-  TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
+  TlsClient c(h.port("tls"), verifying());
   ASSERT_TRUE(c.ok()) << c.error();
   ASSERT_TRUE(c.write(request("/index.html", "GoodClient/1.0", false) +
                       request("/index.html", "BadClient/1.0", true)));

@@ -7,13 +7,13 @@
 #include <chrono>
 #include <cstdio>
 #include <iterator>
-#include <cstdint>
 #include <string>
-#include <string_view>
 
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "cgi.h"
+#include "data.h"
+#include "http.h"
 #include "httpd.h"
 #include "tls_client.h"
 
@@ -25,60 +25,6 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t kBig = 50u << 20;  // 50 MiB, the size the issue names
 
-std::string sha256_of(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
-}
-
-// Incompressible test data from splitmix64: fast, and different per seed.
-std::string prng_bytes(std::size_t n, std::uint64_t seed) {
-  std::string out(n, '\0');
-  std::uint64_t x = seed;
-  for (std::size_t i = 0; i < n; i += 8) {
-    std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    for (std::size_t k = 0; k < 8 && i + k < n; ++k) out[i + k] = static_cast<char>(z >> (8 * k));
-  }
-  return out;
-}
-
-// One TLS vhost on @PORT:tls@; `extra` goes inside the server config before it.
-void configure_tls(Httpd& h, const std::string& extra = "") {
-  CertFiles cert = h.make_cert("localhost");
-  h.configure(extra + R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-  SSLCertificateFile )" + cert.cert + R"(
-  SSLCertificateKeyFile )" + cert.key + R"(
-</VirtualHost>
-)");
-}
-
-// CGI for the MPM: mod_cgid (its daemon needs a socket path) or mod_cgi under prefork.
-std::string cgi_setup(Httpd& h, const std::string& mpm) {
-  if (mpm == "prefork") {
-    h.load_module("cgi");
-    return "ScriptAlias /cgi-bin/ @ROOT@/cgi-bin/\n";
-  }
-  h.load_module("cgid");
-  return "ScriptSock @ROOT@/run/cgisock\nScriptAlias /cgi-bin/ @ROOT@/cgi-bin/\n";
-}
-
-std::string url(Httpd& h, const std::string& path) {
-  return "https://localhost:" + std::to_string(h.port("tls")) + path;
-}
-
 class Transfer : public ::testing::TestWithParam<std::string> {};
 // CGI tests: event runs mod_cgid (socket buckets), prefork mod_cgi (pipe buckets).
 class CgiTransfer : public ::testing::TestWithParam<std::string> {};
@@ -87,59 +33,60 @@ TEST_P(Transfer, Download50MiBStaticFile) {
   Httpd h(GetParam());
   // /big.bin comes as mmap buckets; /plain/big.bin as file buckets read with read(2) (and
   // sendfile, allowed there, must not bypass the TLS filter).
-  configure_tls(h, "<Directory @ROOT@/htdocs/plain>\n  EnableMMAP off\n  EnableSendfile on\n"
-                   "</Directory>\n");
-  const std::string data = prng_bytes(kBig, 0x5eed0001);
-  const std::string want = sha256_of(data);
+  configure_tls_vhost(h, {.server_lines = "<Directory @ROOT@/htdocs/plain>\n  EnableMMAP off\n"
+                                          "  EnableSendfile on\n</Directory>\n"});
+  const std::string data = random_bytes(kBig, 0x5eed0001);
+  const std::string want = sha256_hex(data);
   h.write("htdocs/big.bin", data);
   h.write("htdocs/plain/big.bin", data);
   ASSERT_TRUE(h.start()) << h.startup_log();
 
+  auto curl_get = [&h](const std::string& path) {
+    return run({"curl", "-sS", "-m", "60", "--cacert", h.ca_file(), https_url(h, path)},
+               {.timeout = 70s});
+  };
+
   // curl: the body must hash to the file's hash.
-  ProcessResult curl = run({"curl", "-sS", "-m", "60", "--cacert", h.ca_file(), url(h, "/big.bin")},
-                           {.timeout = 70s});
+  ProcessResult curl = curl_get("/big.bin");
   ASSERT_EQ(curl.exit_code, 0) << curl.err << "\n" << h.error_log();
   EXPECT_EQ(curl.out.size(), kBig);
-  EXPECT_EQ(sha256_of(curl.out), want);
+  EXPECT_EQ(sha256_hex(curl.out), want);
 
   // The C++ client: status, Content-Length and body, then a clean close.
   TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 30s});
   ASSERT_TRUE(c.ok()) << c.error();
-  ASSERT_TRUE(c.write("GET /big.bin HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(c.write(get_request("/big.bin", {.close = true})));
   auto responses = parse_responses(c.read_to_close());
   ASSERT_EQ(responses.size(), 1u);
   EXPECT_EQ(responses[0].status, 200);
   EXPECT_EQ(responses[0].header("content-length"), std::to_string(kBig));
   EXPECT_EQ(responses[0].body.size(), kBig);
-  EXPECT_EQ(sha256_of(responses[0].body), want);
+  EXPECT_EQ(sha256_hex(responses[0].body), want);
   EXPECT_TRUE(c.received_close_notify());
 
-  ProcessResult plain = run({"curl", "-sS", "-m", "60", "--cacert", h.ca_file(),
-                             url(h, "/plain/big.bin")},
-                            {.timeout = 70s});
+  ProcessResult plain = curl_get("/plain/big.bin");
   ASSERT_EQ(plain.exit_code, 0) << plain.err << "\n" << h.error_log();
   EXPECT_EQ(plain.out.size(), kBig);
-  EXPECT_EQ(sha256_of(plain.out), want);
+  EXPECT_EQ(sha256_hex(plain.out), want);
 }
 
 // A 50 MiB POST into a CGI that runs sha256sum over its stdin.
 TEST_P(CgiTransfer, Upload50MiBToHashingCgi) {
-  const std::string mpm = GetParam();
-  Httpd h(mpm);
-  configure_tls(h, cgi_setup(h, mpm));
+  Httpd h(GetParam());
+  configure_tls_vhost(h, {.server_lines = enable_cgi(h)});
   h.write("cgi-bin/hash",
           "#!/bin/sh\n"
           "sum=$(sha256sum | cut -d' ' -f1)\n"
           "printf 'Content-Type: text/plain\\r\\n\\r\\n%s %s\\n' \"$sum\" \"$CONTENT_LENGTH\"\n",
           0755);
-  const std::string data = prng_bytes(kBig, 0x5eed0002);
-  const std::string want = sha256_of(data) + " " + std::to_string(kBig) + "\n";
+  const std::string data = random_bytes(kBig, 0x5eed0002);
+  const std::string want = sha256_hex(data) + " " + std::to_string(kBig) + "\n";
   const std::string upload = h.write("upload.bin", data);
   ASSERT_TRUE(h.start()) << h.startup_log();
 
   ProcessResult curl = run({"curl", "-sS", "-m", "60", "--cacert", h.ca_file(), "-H",
-                            "Content-Type: application/octet-stream", "--data-binary",
-                            "@" + upload, url(h, "/cgi-bin/hash")},
+                            "Content-Type: application/octet-stream", "--data-binary", "@" + upload,
+                            https_url(h, "/cgi-bin/hash")},
                            {.timeout = 70s});
   ASSERT_EQ(curl.exit_code, 0) << curl.err << "\n" << h.error_log();
   EXPECT_EQ(curl.out, want) << h.error_log();
@@ -155,15 +102,10 @@ TEST_P(CgiTransfer, Upload50MiBToHashingCgi) {
 // A 10 MiB request body in chunked transfer coding, in chunks of awkward sizes (1 byte to just
 // over a TLS record), so chunk-size lines and data straddle record boundaries.
 TEST_P(CgiTransfer, ChunkedUploadToHashingCgi) {
-  const std::string mpm = GetParam();
-  Httpd h(mpm);
-  configure_tls(h, cgi_setup(h, mpm));
-  h.write("cgi-bin/hash",
-          "#!/bin/sh\n"
-          "sum=$(sha256sum | cut -d' ' -f1)\n"
-          "printf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' \"$sum\"\n",
-          0755);
-  const std::string data = prng_bytes(10u << 20, 0x5eed0004);
+  Httpd h(GetParam());
+  configure_tls_vhost(h, {.server_lines = enable_cgi(h)});
+  h.write("cgi-bin/hash", kBodySha256Cgi, 0755);
+  const std::string data = random_bytes(10u << 20, 0x5eed0004);
   ASSERT_TRUE(h.start()) << h.startup_log();
 
   TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 30s});
@@ -186,15 +128,14 @@ TEST_P(CgiTransfer, ChunkedUploadToHashingCgi) {
   auto responses = parse_responses(c.read_to_close());
   ASSERT_EQ(responses.size(), 1u) << h.error_log();
   EXPECT_EQ(responses[0].status, 200) << responses[0].body;
-  EXPECT_EQ(responses[0].body, sha256_of(data) + "\n");
+  EXPECT_EQ(responses[0].body, sha256_hex(data) + "\n");
 }
 
 // The CGI prints a line, sleeps 1 s, prints another: the first line must reach the client while
 // the script sleeps (the TLS output filter honours the flush), and the whole body must arrive.
 TEST_P(CgiTransfer, SlowCgiOutputIsFlushedAsItComes) {
-  const std::string mpm = GetParam();
-  Httpd h(mpm);
-  configure_tls(h, cgi_setup(h, mpm));
+  Httpd h(GetParam());
+  configure_tls_vhost(h, {.server_lines = enable_cgi(h)});
   h.write("cgi-bin/slow",
           "#!/bin/sh\n"
           "printf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
@@ -206,7 +147,7 @@ TEST_P(CgiTransfer, SlowCgiOutputIsFlushedAsItComes) {
 
   TlsClient c(h.port("tls"), {.ca_file = h.ca_file(), .timeout = 10s});
   ASSERT_TRUE(c.ok()) << c.error();
-  ASSERT_TRUE(c.write("GET /cgi-bin/slow HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(c.write(get_request("/cgi-bin/slow", {.close = true})));
   const auto sent = Clock::now();
   std::string got;
   while (got.find("first-line") == std::string::npos && Clock::now() - sent < 10s) {
@@ -248,7 +189,7 @@ void count_app_records(int write_p, int /*version*/, int content_type, const voi
 // Filter") instead of sealing each piece in a record of its own.
 TEST(Records, SmallResponseIsOneTlsRecord) {
   Httpd h;
-  configure_tls(h);
+  configure_tls_vhost(h);
   h.write("htdocs/small.txt", std::string(100, 's'));
   ASSERT_TRUE(h.start()) << h.startup_log();
 
@@ -262,14 +203,8 @@ TEST(Records, SmallResponseIsOneTlsRecord) {
     SSL_set_msg_callback_arg(c.ssl(), &records);
     for (const std::string path : {"/small.txt", "/missing.txt", "/index.html"}) {
       records = 0;
-      ASSERT_TRUE(c.write("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-      std::string got;
-      const auto deadline = Clock::now() + 10s;
-      while (parse_responses(got).empty() && Clock::now() < deadline) {
-        std::string part = c.read_some();
-        if (part.empty()) break;
-        got += part;
-      }
+      ASSERT_TRUE(c.write(get_request(path)));
+      const std::string got = read_until_response(c, 10s);
       auto responses = parse_responses(got);
       ASSERT_EQ(responses.size(), 1u) << path;
       EXPECT_EQ(responses[0].status, path == "/missing.txt" ? 404 : 200) << path;
