@@ -2,36 +2,24 @@
 // whichever vhost or port the request came through.
 #include <gtest/gtest.h>
 
-#include "httpd.h"
 #include <openssl/ssl.h>
 
+#include "http.h"
+#include "httpd.h"
 #include "tls_client.h"
 
 namespace modssl::it {
 namespace {
 
-std::string curl_status(const std::string& url) {
-  ProcessResult r = run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-k", "-m", "10",
-                         url});
-  return r.out;
-}
-
 TEST(Access, RequireSslRefusesPlainHttpAndServesTls) {
   Httpd h;
-  CertFiles cert = h.make_cert("localhost");
   h.write("htdocs/secure/index.html", "secret page\n");
-  h.configure(R"(
+  configure_tls_vhost(h, {.server_lines = R"(
 Listen 127.0.0.1:@PORT:http@
-Listen 127.0.0.1:@PORT:tls@ https
 <Location /secure>
   SSLRequireSSL
 </Location>
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-  SSLCertificateFile )" + cert.cert + R"(
-  SSLCertificateKeyFile )" + cert.key + R"(
-</VirtualHost>
-)");
+)"});
   ASSERT_TRUE(h.start()) << h.startup_log();
   const std::string http = "http://127.0.0.1:" + std::to_string(h.port("http"));
   const std::string https = "https://localhost:" + std::to_string(h.port("tls"));

@@ -19,17 +19,12 @@ class Challenge : public ::testing::Test {
     h_.load_test_module("challenge_test");
     h_.configure(R"(
 ChallengeTestName acme.example
-ChallengeTestCert )" + challenge.cert + R"(
-ChallengeTestKey )" + challenge.key + R"(
+ChallengeTestCert )" +
+                 challenge.cert + R"(
+ChallengeTestKey )" +
+                 challenge.key + R"(
 Protocols http/1.1 acme-tls/1
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  ServerName acme.example
-  SSLEngine on
-  SSLCertificateFile )" + site.cert + R"(
-  SSLCertificateKeyFile )" + site.key + R"(
-</VirtualHost>
-)");
+)" + tls_vhost(site, "  ServerName acme.example"));
     ASSERT_TRUE(h_.start()) << h_.startup_log();
   }
   Httpd h_;

@@ -2,8 +2,6 @@
 // status and an error that points at the offending line and names what is wrong, and valid
 // configurations say "Syntax OK". Only what the stock module says too is asserted here; the
 // stricter "directive, value and what is allowed" wording is in beyond/config_messages_test.cpp.
-#include <algorithm>
-#include <cctype>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -11,15 +9,11 @@
 #include <gtest/gtest.h>
 
 #include "httpd.h"
+#include "text_search.h"
 #include "tls_client.h"
 
 namespace modssl::it {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 std::string trim(const std::string& s) {
   auto b = s.find_first_not_of(" \t");
@@ -53,21 +47,6 @@ void PrintTo(const BadConfig& c, std::ostream* os) {
   *os << c.name;
 }
 
-// A TLS vhost with a working certificate, plus `global` and `vhost` lines.
-void configure_vhost(Httpd& h, const std::string& global, const std::string& vhost) {
-  CertFiles cert = h.make_cert("localhost");
-  h.configure(global + R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-  SSLCertificateFile )" +
-              cert.cert + R"(
-  SSLCertificateKeyFile )" +
-              cert.key + "\n" + vhost + R"(
-</VirtualHost>
-)");
-}
-
 // Placeholders in table entries: @ROOT@ is expanded by the harness; @MISSING@ is a file that does
 // not exist and @EMPTY@ an empty one (both under the root).
 std::string with_files(Httpd& h, std::string text) {
@@ -88,7 +67,8 @@ TEST_P(ConfigTestRefuses, FailsAndPointsAtTheLine) {
   const BadConfig& c = GetParam();
   Httpd h;
   h.write("certs/empty.pem", "");
-  configure_vhost(h, with_files(h, c.global), with_files(h, c.vhost));
+  configure_tls_vhost(
+      h, {.server_lines = with_files(h, c.global), .vhost_lines = with_files(h, c.vhost)});
   ProcessResult r = h.configtest();
   ASSERT_FALSE(r.timed_out);
   EXPECT_NE(r.exit_code, 0) << r.all();
@@ -301,7 +281,7 @@ class ConfigTestAccepts : public ::testing::TestWithParam<GoodConfig> {};
 TEST_P(ConfigTestAccepts, SyntaxOk) {
   const GoodConfig& c = GetParam();
   Httpd h;
-  configure_vhost(h, c.global, c.vhost);
+  configure_tls_vhost(h, {.server_lines = c.global, .vhost_lines = c.vhost});
   ProcessResult r = h.configtest();
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 0) << r.all();
@@ -399,7 +379,7 @@ Listen 127.0.0.1:@PORT:tls@ https
 // with a warning): "TLSv1.2 TLSv1.3" means TLS 1.3 only.
 TEST(ConfigTest, SSLProtocolWordWithoutPrefixReplacesEarlierOnes) {
   Httpd h;
-  configure_vhost(h, "", "SSLProtocol TLSv1.2 TLSv1.3");
+  configure_tls_vhost(h, {.vhost_lines = "SSLProtocol TLSv1.2 TLSv1.3"});
   ASSERT_TRUE(h.start()) << h.startup_log();
   TlsClient tls12(h.port("tls"), {.max_version = TLS1_2_VERSION});
   EXPECT_FALSE(tls12.ok()) << "TLS 1.2 accepted; got " << tls12.version();
@@ -413,27 +393,11 @@ TEST(ConfigTest, ErrorInSecondVhostPointsAtItsLine) {
   Httpd h;
   CertFiles a = h.make_cert("a", {.common_name = "a.test", .dns_names = {"a.test"}});
   CertFiles b = h.make_cert("b", {.common_name = "b.test", .dns_names = {"b.test"}});
-  h.configure(R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  ServerName a.test
-  SSLEngine on
-  SSLCertificateFile )" +
-              a.cert + R"(
-  SSLCertificateKeyFile )" +
-              a.key + R"(
-  SSLProtocol all
-</VirtualHost>
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  ServerName b.test
-  SSLEngine on
-  SSLCertificateFile )" +
-              b.cert + R"(
-  SSLCertificateKeyFile )" +
-              b.key + R"(
-  SSLProtocol all -TLSv1.1 +TLSv2
-</VirtualHost>
-)");
+  h.configure(listen_https("tls") +
+              tls_virtual_host(
+                  "tls", "  ServerName a.test\n" + certificate_lines(a) + "  SSLProtocol all\n") +
+              tls_virtual_host("tls", "  ServerName b.test\n" + certificate_lines(b) +
+                                          "  SSLProtocol all -TLSv1.1 +TLSv2\n"));
   ProcessResult r = h.configtest();
   EXPECT_NE(r.exit_code, 0) << r.all();
   int line = line_of(read_file(h.path("conf/httpd.conf")), "+TLSv2");
@@ -446,7 +410,7 @@ Listen 127.0.0.1:@PORT:tls@ https
 // modules), and then stops the server with OpenSSL's reason.
 TEST(ConfigTest, UnknownCipherNamePassesSyntaxButStopsStartup) {
   Httpd h;
-  configure_vhost(h, "", "SSLCipherSuite NOSUCHCIPHER");
+  configure_tls_vhost(h, {.vhost_lines = "SSLCipherSuite NOSUCHCIPHER"});
   ProcessResult r = h.configtest();
   EXPECT_EQ(r.exit_code, 0) << r.all();
   EXPECT_FALSE(h.start()) << "started with SSLCipherSuite NOSUCHCIPHER";

@@ -6,15 +6,16 @@
 // number of apache2 starts low.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include <openssl/err.h>
-#include <openssl/objects.h>
 #include <openssl/ssl.h>
-#include <unistd.h>
 
+#include "http.h"
 #include "httpd.h"
+#include "text_search.h"
 #include "tls_client.h"
 
 namespace modssl::it {
@@ -23,108 +24,33 @@ namespace {
 using testing::KeyPair;
 using testing::KeyType;
 
-bool contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
-
-std::string listen_https(const std::string& port_name) {
-  return "Listen 127.0.0.1:@PORT:" + port_name + "@ https\n";
-}
-
-std::string cert_lines(const CertFiles& c) {
-  return "  SSLCertificateFile " + c.cert + "\n  SSLCertificateKeyFile " + c.key + "\n";
-}
-
-// A TLS vhost on the address of `port_name` with the given TLS directives.
-std::string vhost(const std::string& port_name, const std::string& directives) {
-  return "<VirtualHost 127.0.0.1:@PORT:" + port_name + "@>\n  SSLEngine on\n" + directives +
-         "</VirtualHost>\n";
-}
-
-// The harness client has no knob for key-exchange groups: a small local handshake that sets
-// them and offers only ECDHE key exchange (worth moving into TlsOptions as `groups`).
-struct GroupHandshake {
-  bool ok = false;
-  std::string version;
-  std::string group;  // OpenSSL short name of the negotiated group, e.g. "secp384r1"
-  std::string error;
-};
-
-GroupHandshake handshake_with_groups(int port, const std::string& groups, int min_version = 0,
-                                     int max_version = 0) {
-  GroupHandshake out;
-  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-  if (min_version) SSL_CTX_set_min_proto_version(ctx, min_version);
-  if (max_version) SSL_CTX_set_max_proto_version(ctx, max_version);
-  // TLS 1.2: ECDHE only, or a missing shared group just falls back to another key exchange.
-  SSL_CTX_set_cipher_list(ctx, "ECDHE");
-  if (SSL_CTX_set1_groups_list(ctx, groups.c_str()) != 1) {
-    out.error = "bad groups list " + groups;
-    SSL_CTX_free(ctx);
-    return out;
-  }
-  int fd = tcp_connect(port, std::chrono::seconds(10));
-  if (fd < 0) {
-    out.error = "connect failed";
-    SSL_CTX_free(ctx);
-    return out;
-  }
-  SSL* ssl = SSL_new(ctx);
-  SSL_set_fd(ssl, fd);
-  SSL_set_tlsext_host_name(ssl, "localhost");
-  ERR_clear_error();
-  if (SSL_connect(ssl) == 1) {
-    out.ok = true;
-    out.version = SSL_get_version(ssl);
-    int nid = SSL_get_negotiated_group(ssl);
-    const char* sn = nid > 0 ? OBJ_nid2sn(nid) : nullptr;
-    out.group = sn ? sn : "nid " + std::to_string(nid);
-    SSL_shutdown(ssl);
-  } else {
-    char buf[256];
-    ERR_error_string_n(ERR_peek_last_error(), buf, sizeof buf);
-    out.error = buf;
-  }
-  SSL_free(ssl);
-  SSL_CTX_free(ctx);
-  close(fd);
-  return out;
+// TLS 1.2 with ECDHE only: otherwise a missing shared group just falls back to another key
+// exchange instead of failing the handshake.
+TlsOptions ecdhe_with_groups(const std::string& groups, int version) {
+  return {.min_version = version,
+          .max_version = version,
+          .cipher_list = "ECDHE",
+          .groups = groups,
+          .timeout = std::chrono::seconds(10)};
 }
 
 // Two connections at `version`, the second offering the session of the first (taken after the
 // first response bytes, so TLS 1.3 tickets have arrived). True when the second resumed it.
 bool second_connection_resumes(int port, int version) {
-  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-  SSL_CTX_set_min_proto_version(ctx, version);
-  SSL_CTX_set_max_proto_version(ctx, version);
-  SSL_SESSION* session = nullptr;
-  bool reused = false;
-  for (int round = 0; round < 2; ++round) {
-    int fd = tcp_connect(port, std::chrono::seconds(10));
-    if (fd < 0) break;
-    SSL* ssl = SSL_new(ctx);
-    SSL_set_fd(ssl, fd);
-    SSL_set_tlsext_host_name(ssl, "localhost");
-    if (session) SSL_set_session(ssl, session);
-    if (SSL_connect(ssl) == 1) {
-      if (round == 1) reused = SSL_session_reused(ssl) == 1;
-      const std::string req = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-      SSL_write(ssl, req.data(), static_cast<int>(req.size()));
-      // The first response bytes come after any TLS 1.3 tickets; take the session then, not
-      // after the close (a connection that ends in an error marks its session unusable).
-      char buf[4096];
-      SSL_read(ssl, buf, sizeof buf);
-      if (round == 0) session = SSL_get1_session(ssl);
-      // Freeing a connection that was not shut down marks its session not resumable.
-      SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-    }
-    ERR_clear_error();
-    SSL_free(ssl);
-    close(fd);
+  std::shared_ptr<SSL_SESSION> session;
+  {
+    TlsClient first(
+        port,
+        {.min_version = version, .max_version = version, .timeout = std::chrono::seconds(10)});
+    if (!first.ok() || !first.write(get_request("/", {.close = true}))) return false;
+    first.read_some();  // TLS 1.3 tickets come before the first response bytes
+    session = first.session();
   }
-  SSL_SESSION_free(session);
-  SSL_CTX_free(ctx);
-  return reused;
+  TlsClient second(port, {.min_version = version,
+                          .max_version = version,
+                          .session = session,
+                          .timeout = std::chrono::seconds(10)});
+  return second.ok() && second.resumed();
 }
 
 // Did the server hand out a TLS session ticket during this (TLS <= 1.2) handshake?
@@ -138,9 +64,7 @@ bool got_session_ticket(const TlsClient& c) {
 
 // A GET on an established connection; the status code (0 when no response came).
 int get_status(TlsClient& c, const std::string& path = "/") {
-  if (!c.write("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")) {
-    return 0;
-  }
+  if (!c.write(get_request(path, {.close = true}))) return 0;
   auto responses = parse_responses(c.read_to_close());
   return responses.empty() ? 0 : responses.front().status;
 }
@@ -153,8 +77,8 @@ TEST(Protocols, DualRsaAndEcdsaCertificatesChosenPerClient) {
   CertFiles ec = h.make_cert("ec", {.key_type = KeyType::EcP256});
   // Both orders of the two pairs: the choice must not depend on which comes first.
   h.configure(listen_https("rsa_first") + listen_https("ec_first") +
-              vhost("rsa_first", cert_lines(rsa) + cert_lines(ec)) +
-              vhost("ec_first", cert_lines(ec) + cert_lines(rsa)));
+              tls_virtual_host("rsa_first", certificate_lines(rsa) + certificate_lines(ec)) +
+              tls_virtual_host("ec_first", certificate_lines(ec) + certificate_lines(rsa)));
   ASSERT_TRUE(h.start()) << h.startup_log();
 
   struct Case {
@@ -208,10 +132,10 @@ TEST(Protocols, KeyInsideCertificateFile) {
   std::string ec_combined =
       h.write("certs/ec-combined.pem", read_file(ec.key) + read_file(ec.cert));
   h.configure(listen_https("rsa") + listen_https("ec") + listen_https("both") +
-              vhost("rsa", "  SSLCertificateFile " + rsa_combined + "\n") +
-              vhost("ec", "  SSLCertificateFile " + ec_combined + "\n") +
-              vhost("both", "  SSLCertificateFile " + rsa_combined + "\n  SSLCertificateFile " +
-                                ec_combined + "\n"));
+              tls_virtual_host("rsa", "  SSLCertificateFile " + rsa_combined + "\n") +
+              tls_virtual_host("ec", "  SSLCertificateFile " + ec_combined + "\n") +
+              tls_virtual_host("both", "  SSLCertificateFile " + rsa_combined +
+                                           "\n  SSLCertificateFile " + ec_combined + "\n"));
   ASSERT_TRUE(h.start()) << h.startup_log();
 
   for (const auto& [port, type] :
@@ -266,14 +190,16 @@ int peer_chain_length(const TlsClient& c) {
 TEST(Protocols, IntermediateChainFromCertificateFileOrChainFile) {
   Httpd h;
   ChainPki p = make_chain(h);
-  h.configure(listen_https("appended") + listen_https("chainfile") + listen_https("nochain") +
-              vhost("appended", "  SSLCertificateFile " + p.leaf_with_chain_file +
-                                    "\n  SSLCertificateKeyFile " + p.leaf_key_file + "\n") +
-              vhost("chainfile", "  SSLCertificateFile " + p.leaf_file +
-                                     "\n  SSLCertificateKeyFile " + p.leaf_key_file +
-                                     "\n  SSLCertificateChainFile " + p.intermediate_file + "\n") +
-              vhost("nochain", "  SSLCertificateFile " + p.leaf_file +
-                                   "\n  SSLCertificateKeyFile " + p.leaf_key_file + "\n"));
+  h.configure(
+      listen_https("appended") + listen_https("chainfile") + listen_https("nochain") +
+      tls_virtual_host("appended", "  SSLCertificateFile " + p.leaf_with_chain_file +
+                                       "\n  SSLCertificateKeyFile " + p.leaf_key_file + "\n") +
+      tls_virtual_host("chainfile", "  SSLCertificateFile " + p.leaf_file +
+                                        "\n  SSLCertificateKeyFile " + p.leaf_key_file +
+                                        "\n  SSLCertificateChainFile " + p.intermediate_file +
+                                        "\n") +
+      tls_virtual_host("nochain", "  SSLCertificateFile " + p.leaf_file +
+                                      "\n  SSLCertificateKeyFile " + p.leaf_key_file + "\n"));
   ASSERT_TRUE(h.start()) << h.startup_log();
 
   for (const char* port : {"appended", "chainfile"}) {
@@ -309,15 +235,17 @@ TEST(Protocols, IntermediateChainFromCertificateFileOrChainFile) {
 TEST(Protocols, SslProtocolLimitsVersions) {
   Httpd h;
   CertFiles cert = h.make_cert("localhost");
-  const std::string certs = cert_lines(cert);
+  const std::string certs = certificate_lines(cert);
   // The main server's SSLProtocol is inherited by a vhost that sets none.
   h.configure("SSLProtocol -all +TLSv1.2\n" + listen_https("only12") + listen_https("only13") +
               listen_https("modern") + listen_https("bare12") + listen_https("inherit") +
-              listen_https("plus13") + vhost("only12", certs + "  SSLProtocol -all +TLSv1.2\n") +
-              vhost("only13", certs + "  SSLProtocol -all +TLSv1.3\n") +
-              vhost("modern", certs + "  SSLProtocol all -TLSv1 -TLSv1.1\n") +
-              vhost("bare12", certs + "  SSLProtocol TLSv1.2\n") + vhost("inherit", certs) +
-              vhost("plus13", certs + "  SSLProtocol TLSv1.2 +TLSv1.3\n"));
+              listen_https("plus13") +
+              tls_virtual_host("only12", certs + "  SSLProtocol -all +TLSv1.2\n") +
+              tls_virtual_host("only13", certs + "  SSLProtocol -all +TLSv1.3\n") +
+              tls_virtual_host("modern", certs + "  SSLProtocol all -TLSv1 -TLSv1.1\n") +
+              tls_virtual_host("bare12", certs + "  SSLProtocol TLSv1.2\n") +
+              tls_virtual_host("inherit", certs) +
+              tls_virtual_host("plus13", certs + "  SSLProtocol TLSv1.2 +TLSv1.3\n"));
   ASSERT_TRUE(h.start()) << h.startup_log();
 
   struct Case {
@@ -371,8 +299,9 @@ TEST(Protocols, CipherSuiteRestrictsTls12Ciphers) {
   Httpd h;
   CertFiles ec = h.make_cert("ec", {.key_type = KeyType::EcP256});
   h.configure(listen_https("tls") +
-              vhost("tls", cert_lines(ec) + "  SSLProtocol -all +TLSv1.2\n"
-                                            "  SSLCipherSuite ECDHE-ECDSA-AES128-GCM-SHA256\n"));
+              tls_virtual_host("tls", certificate_lines(ec) +
+                                          "  SSLProtocol -all +TLSv1.2\n"
+                                          "  SSLCipherSuite ECDHE-ECDSA-AES128-GCM-SHA256\n"));
   ASSERT_TRUE(h.start()) << h.startup_log();
   const int port = h.port("tls");
 
@@ -399,7 +328,8 @@ TEST(Protocols, CipherSuiteTls13FormSelectsSuite) {
   CertFiles ec = h.make_cert("ec");
   h.configure(
       listen_https("tls") +
-      vhost("tls", cert_lines(ec) + "  SSLCipherSuite TLSv1.3 TLS_CHACHA20_POLY1305_SHA256\n"));
+      tls_virtual_host("tls", certificate_lines(ec) +
+                                  "  SSLCipherSuite TLSv1.3 TLS_CHACHA20_POLY1305_SHA256\n"));
   ASSERT_TRUE(h.start()) << h.startup_log();
   const int port = h.port("tls");
 
@@ -423,12 +353,13 @@ TEST(Protocols, HonorCipherOrderDecidesWhosePreferenceWins) {
   Httpd h;
   CertFiles ec = h.make_cert("ec");
   const std::string suites =
-      cert_lines(ec) +
+      certificate_lines(ec) +
       "  SSLCipherSuite ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256\n"
       "  SSLCipherSuite TLSv1.3 TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256\n";
   h.configure(listen_https("on") + listen_https("off") + listen_https("unset") +
-              vhost("on", suites + "  SSLHonorCipherOrder on\n") +
-              vhost("off", suites + "  SSLHonorCipherOrder off\n") + vhost("unset", suites));
+              tls_virtual_host("on", suites + "  SSLHonorCipherOrder on\n") +
+              tls_virtual_host("off", suites + "  SSLHonorCipherOrder off\n") +
+              tls_virtual_host("unset", suites));
   ASSERT_TRUE(h.start()) << h.startup_log();
 
   // The client lists the server's second choice first.
@@ -461,9 +392,9 @@ TEST(Protocols, SessionTicketsOnAndOff) {
   Httpd h;
   CertFiles ec = h.make_cert("ec");
   h.configure(listen_https("on") + listen_https("off") + listen_https("unset") +
-              vhost("on", cert_lines(ec) + "  SSLSessionTickets on\n") +
-              vhost("off", cert_lines(ec) + "  SSLSessionTickets off\n") +
-              vhost("unset", cert_lines(ec)));
+              tls_virtual_host("on", certificate_lines(ec) + "  SSLSessionTickets on\n") +
+              tls_virtual_host("off", certificate_lines(ec) + "  SSLSessionTickets off\n") +
+              tls_virtual_host("unset", certificate_lines(ec)));
   ASSERT_TRUE(h.start()) << h.startup_log();
 
   for (const auto& [port, expect] :
@@ -494,27 +425,30 @@ TEST(Protocols, OpenSslConfCmdCurvesAndProtocol) {
   // RSA for the group tests: with TLS 1.2 an ECDSA certificate's own curve must be among the
   // client's groups, which would make the group checks fail for the wrong reason.
   CertFiles rsa = h.make_cert("rsa", {.key_type = KeyType::Rsa2048});
-  h.configure(listen_https("curves") + listen_https("groups") + listen_https("no13") +
-              listen_https("notickets") +
-              vhost("curves", cert_lines(rsa) + "  SSLOpenSSLConfCmd Curves P-384\n") +
-              vhost("groups", cert_lines(rsa) + "  SSLOpenSSLConfCmd Groups X25519:P-256\n") +
-              vhost("no13", cert_lines(ec) + "  SSLOpenSSLConfCmd Protocol -TLSv1.3\n") +
-              vhost("notickets", cert_lines(ec) + "  SSLOpenSSLConfCmd Options -SessionTicket\n"));
+  h.configure(
+      listen_https("curves") + listen_https("groups") + listen_https("no13") +
+      listen_https("notickets") +
+      tls_virtual_host("curves", certificate_lines(rsa) + "  SSLOpenSSLConfCmd Curves P-384\n") +
+      tls_virtual_host("groups",
+                       certificate_lines(rsa) + "  SSLOpenSSLConfCmd Groups X25519:P-256\n") +
+      tls_virtual_host("no13", certificate_lines(ec) + "  SSLOpenSSLConfCmd Protocol -TLSv1.3\n") +
+      tls_virtual_host("notickets",
+                       certificate_lines(ec) + "  SSLOpenSSLConfCmd Options -SessionTicket\n"));
   ASSERT_TRUE(h.start()) << h.startup_log();
 
   for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
     SCOPED_TRACE(version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
-    GroupHandshake x25519 = handshake_with_groups(h.port("curves"), "X25519", version, version);
-    EXPECT_FALSE(x25519.ok) << "negotiated " << x25519.group;
-    GroupHandshake p384 = handshake_with_groups(h.port("curves"), "X25519:P-384", version, version);
-    ASSERT_TRUE(p384.ok) << p384.error;
-    EXPECT_EQ(p384.group, "secp384r1");
+    TlsClient x25519(h.port("curves"), ecdhe_with_groups("X25519", version));
+    EXPECT_FALSE(x25519.ok()) << "negotiated " << x25519.group();
+    TlsClient p384(h.port("curves"), ecdhe_with_groups("X25519:P-384", version));
+    ASSERT_TRUE(p384.ok()) << p384.error();
+    EXPECT_EQ(p384.group(), "secp384r1");
 
-    GroupHandshake only384 = handshake_with_groups(h.port("groups"), "P-384", version, version);
-    EXPECT_FALSE(only384.ok) << "negotiated " << only384.group;
-    GroupHandshake p256 = handshake_with_groups(h.port("groups"), "P-384:P-256", version, version);
-    ASSERT_TRUE(p256.ok) << p256.error;
-    EXPECT_EQ(p256.group, "prime256v1");
+    TlsClient only384(h.port("groups"), ecdhe_with_groups("P-384", version));
+    EXPECT_FALSE(only384.ok()) << "negotiated " << only384.group();
+    TlsClient p256(h.port("groups"), ecdhe_with_groups("P-384:P-256", version));
+    ASSERT_TRUE(p256.ok()) << p256.error();
+    EXPECT_EQ(p256.group(), "prime256v1");
   }
 
   TlsClient tls13(h.port("no13"), {.min_version = TLS1_3_VERSION});
@@ -534,11 +468,11 @@ TEST(Protocols, OpenSslConfCmdCurvesAndProtocol) {
 TEST(Protocols, InsecureRenegotiationAndCompressionOffAccepted) {
   Httpd h;
   CertFiles ec = h.make_cert("ec");
-  h.configure(
-      "SSLInsecureRenegotiation off\nSSLCompression off\n" + listen_https("on") +
-      listen_https("off") +
-      vhost("on", cert_lines(ec) + "  SSLInsecureRenegotiation on\n  SSLCompression off\n") +
-      vhost("off", cert_lines(ec) + "  SSLInsecureRenegotiation off\n"));
+  h.configure("SSLInsecureRenegotiation off\nSSLCompression off\n" + listen_https("on") +
+              listen_https("off") +
+              tls_virtual_host("on", certificate_lines(ec) +
+                                         "  SSLInsecureRenegotiation on\n  SSLCompression off\n") +
+              tls_virtual_host("off", certificate_lines(ec) + "  SSLInsecureRenegotiation off\n"));
   ProcessResult t = h.configtest();
   EXPECT_EQ(t.exit_code, 0) << t.all();
   EXPECT_TRUE(contains(t.all(), "Syntax OK")) << t.all();

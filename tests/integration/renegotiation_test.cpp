@@ -14,15 +14,7 @@ namespace {
 
 TEST(Renegotiation, ClientInitiatedRenegotiationIsRefused) {
   Httpd h;
-  CertFiles cert = h.make_cert("localhost");
-  h.configure(R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-  SSLCertificateFile )" + cert.cert + R"(
-  SSLCertificateKeyFile )" + cert.key + R"(
-</VirtualHost>
-)");
+  configure_tls_vhost(h);
   ASSERT_TRUE(h.start()) << h.startup_log();
 
   TlsClient client(h.port("tls"), {.max_version = TLS1_2_VERSION, .ca_file = h.ca_file()});

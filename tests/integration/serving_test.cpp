@@ -10,16 +10,7 @@ namespace {
 
 // One TLS vhost on @PORT:tls@ and a plain HTTP port @PORT:http@.
 void configure_basic(Httpd& h) {
-  CertFiles cert = h.make_cert("localhost");
-  h.configure(R"(
-Listen 127.0.0.1:@PORT:http@
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-  SSLCertificateFile )" + cert.cert + R"(
-  SSLCertificateKeyFile )" + cert.key + R"(
-</VirtualHost>
-)");
+  configure_tls_vhost(h, {.server_lines = "Listen 127.0.0.1:@PORT:http@\n"});
 }
 
 TEST(Serving, HttpsAndHttpInOneServer) {

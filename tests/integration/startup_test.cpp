@@ -17,34 +17,28 @@
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
+#include "data.h"
+#include "http.h"
 #include "httpd.h"
 #include "tls_client.h"
+#include "weak_cert.h"
 
 namespace modssl::it {
 namespace {
 
 using namespace std::chrono_literals;
 
-// One TLS vhost on @PORT:tls@ with the given certificate lines.
+// One TLS vhost on @PORT:tls@ with the given certificate lines (these tests break them).
 void configure_tls(Httpd& h, const std::string& ssl_lines, const std::string& server_name = "") {
-  h.configure(R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-)" + (server_name.empty() ? std::string() : "  ServerName " + server_name + "\n") +
-              "  SSLEngine on\n" + ssl_lines + R"(
-</VirtualHost>
-)");
-}
-
-std::string cert_lines(const std::string& cert, const std::string& key) {
-  return "  SSLCertificateFile " + cert + "\n  SSLCertificateKeyFile " + key + "\n";
+  const std::string name_line = server_name.empty() ? "" : "  ServerName " + server_name + "\n";
+  h.configure(listen_https("tls") + tls_virtual_host("tls", name_line + ssl_lines));
 }
 
 // The server must not come up, and what it said must contain every one of `needles`.
 void expect_refused(Httpd& h, const std::vector<std::string>& needles) {
   EXPECT_FALSE(h.start()) << "server started although it should not:\n" << h.startup_log();
   // Give a dying server a moment to finish writing its log.
-  for (int i = 0; i < 100 && h.running(); ++i) std::this_thread::sleep_for(20ms);
+  h.wait_for_exit(2s);
   EXPECT_FALSE(h.running()) << "apache2 still running";
   const std::string log = h.startup_log();
   for (const std::string& n : needles) {
@@ -63,7 +57,7 @@ TEST(Startup, KeyThatDoesNotMatchTheCertificateStopsStartup) {
   Httpd h;
   CertFiles a = h.make_cert("a");
   CertFiles b = h.make_cert("b");
-  configure_tls(h, cert_lines(a.cert, b.key));
+  configure_tls(h, certificate_lines({a.cert, b.key}));
   ProcessResult t = h.configtest();  // files exist and are readable: syntax is fine
   EXPECT_EQ(t.exit_code, 0) << t.all();
   // Both modules name both files and say they do not match.
@@ -74,7 +68,7 @@ TEST(Startup, RsaKeyWithEcCertificateStopsStartup) {
   Httpd h;
   CertFiles ec = h.make_cert("ec");
   CertFiles rsa = h.make_cert("rsa", {.key_type = testing::KeyType::Rsa2048});
-  configure_tls(h, cert_lines(ec.cert, rsa.key));
+  configure_tls(h, certificate_lines({ec.cert, rsa.key}));
   expect_refused(h, {ec.cert, rsa.key});
 }
 
@@ -85,7 +79,7 @@ TEST(Startup, CertificateFileThatIsNotPemStopsStartup) {
   for (int i = 0; i < 40; ++i)
     garbage += "this is not a certificate, just text #" + std::to_string(i) + "\n";
   std::string bad = h.write("certs/garbage.crt", garbage);
-  configure_tls(h, cert_lines(bad, good.key));
+  configure_tls(h, certificate_lines({bad, good.key}));
   expect_refused(h, {bad});
 }
 
@@ -95,7 +89,7 @@ TEST(Startup, CertificateWithCorruptBase64StopsStartupWithOpenSSLReason) {
   std::string bad = h.write("certs/corrupt.crt",
                             "-----BEGIN CERTIFICATE-----\nMIIB!!!!not*base64\n"
                             "-----END CERTIFICATE-----\n");
-  configure_tls(h, cert_lines(bad, good.key));
+  configure_tls(h, certificate_lines({bad, good.key}));
   expect_refused(h, {bad, "bad base64 decode"});
 }
 
@@ -103,14 +97,14 @@ TEST(Startup, KeyFileThatIsNotAKeyStopsStartupWithOpenSSLReason) {
   Httpd h;
   CertFiles good = h.make_cert("good");
   std::string bad = h.write("certs/garbage.key", "definitely not a private key\n");
-  configure_tls(h, cert_lines(good.cert, bad));
+  configure_tls(h, certificate_lines({good.cert, bad}));
   expect_refused(h, {bad, "No supported data to decode"});
 }
 
 TEST(Startup, CertificateGivenAsKeyFileStopsStartup) {
   Httpd h;
   CertFiles good = h.make_cert("good");
-  configure_tls(h, cert_lines(good.cert, good.cert));
+  configure_tls(h, certificate_lines({good.cert, good.cert}));
   expect_refused(h, {good.cert});
 }
 
@@ -145,21 +139,10 @@ TEST(Startup, OneBrokenVhostStopsTheWholeServer) {
   CertFiles good = h.make_cert("good");
   CertFiles other = h.make_cert("other", {.common_name = "b.test", .dns_names = {"b.test"}});
   CertFiles third = h.make_cert("third");
-  h.configure(R"(
-Listen 127.0.0.1:@PORT:tls@ https
-Listen 127.0.0.1:@PORT:tls2@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-)" + cert_lines(good.cert, good.key) +
-              R"(
-</VirtualHost>
-<VirtualHost 127.0.0.1:@PORT:tls2@>
-  ServerName b.test
-  SSLEngine on
-)" + cert_lines(other.cert, third.key) +
-              R"(
-</VirtualHost>
-)");
+  h.configure(listen_https("tls") + listen_https("tls2") +
+              tls_virtual_host("tls", certificate_lines(good)) +
+              tls_virtual_host(
+                  "tls2", "  ServerName b.test\n" + certificate_lines({other.cert, third.key})));
   expect_refused(h, {other.cert, third.key});
 }
 
@@ -168,30 +151,28 @@ Listen 127.0.0.1:@PORT:tls2@ https
 TEST(Startup, NoProtocolLeftStopsStartup) {
   Httpd h;
   CertFiles c = h.make_cert("localhost");
-  configure_tls(h, cert_lines(c.cert, c.key) + "  SSLProtocol -all\n");
+  configure_tls(h, certificate_lines(c) + "  SSLProtocol -all\n");
   expect_refused(h, {"SSLProtocol"});
 }
 
 TEST(Startup, UnknownCurveInOpenSSLConfCmdStopsStartup) {
   Httpd h;
   CertFiles c = h.make_cert("localhost");
-  configure_tls(h, cert_lines(c.cert, c.key) + "  SSLOpenSSLConfCmd Curves nosuchcurve\n");
+  configure_tls(h, certificate_lines(c) + "  SSLOpenSSLConfCmd Curves nosuchcurve\n");
   expect_refused(h, {"nosuchcurve"});
 }
 
 TEST(Startup, UnknownTls13SuiteStopsStartup) {
   Httpd h;
   CertFiles c = h.make_cert("localhost");
-  configure_tls(h, cert_lines(c.cert, c.key) + "  SSLCipherSuite TLSv1.3 TLS_NO_SUCH_SUITE\n");
+  configure_tls(h, certificate_lines(c) + "  SSLCipherSuite TLSv1.3 TLS_NO_SUCH_SUITE\n");
   expect_refused(h, {"no cipher match"});
 }
 
-// A self-signed certificate with a 1024-bit RSA key, made with the openssl tool.
+// certs/weak.{crt,key}, with a 1024-bit RSA key (see write_weak_rsa_cert()).
 CertFiles make_weak_rsa_cert(Httpd& h) {
   CertFiles f{h.path("certs/weak.crt"), h.path("certs/weak.key")};
-  ProcessResult gen = run({"openssl", "req", "-x509", "-newkey", "rsa:1024", "-nodes", "-keyout",
-                           f.key, "-out", f.cert, "-subj", "/CN=localhost", "-addext",
-                           "subjectAltName=DNS:localhost", "-days", "2"});
+  ProcessResult gen = write_weak_rsa_cert(f);
   EXPECT_EQ(gen.exit_code, 0) << gen.all();
   return f;
 }
@@ -201,7 +182,7 @@ CertFiles make_weak_rsa_cert(Httpd& h) {
 TEST(Startup, WeakRsaKeyIsRefusedAtTheDefaultSecurityLevel) {
   Httpd h;
   CertFiles weak = make_weak_rsa_cert(h);
-  configure_tls(h, cert_lines(weak.cert, weak.key));
+  configure_tls(h, certificate_lines(weak));
   expect_refused(h, {weak.cert, "ee key too small"});
 }
 
@@ -209,7 +190,7 @@ TEST(Startup, WeakRsaKeyIsRefusedAtTheDefaultSecurityLevel) {
 TEST(Startup, WeakRsaKeyIsUsableWhenTheSecurityLevelIsLowered) {
   Httpd h;
   CertFiles weak = make_weak_rsa_cert(h);
-  configure_tls(h, cert_lines(weak.cert, weak.key) + "  SSLCipherSuite DEFAULT:@SECLEVEL=1\n");
+  configure_tls(h, certificate_lines(weak) + "  SSLCipherSuite DEFAULT:@SECLEVEL=1\n");
   ASSERT_TRUE(h.start()) << h.startup_log();
   expect_serves(h, {.max_version = TLS1_2_VERSION, .cipher_list = "DEFAULT:@SECLEVEL=1"});
 }
@@ -229,7 +210,7 @@ TEST(Startup, ExpiredCertificateStillServes) {
   Httpd h;
   CertFiles c =
       h.make_cert("expired", {.not_before_offset_s = -30L * 86400, .not_after_offset_s = -86400});
-  configure_tls(h, cert_lines(c.cert, c.key));
+  configure_tls(h, certificate_lines(c));
   ASSERT_TRUE(h.start()) << h.startup_log();
   expect_serves(h);
   // A verifying client rejects it (the server really sends the expired certificate).
@@ -243,7 +224,7 @@ TEST(Startup, NotYetValidCertificateStillServes) {
   Httpd h;
   CertFiles c =
       h.make_cert("future", {.not_before_offset_s = 86400, .not_after_offset_s = 30L * 86400});
-  configure_tls(h, cert_lines(c.cert, c.key));
+  configure_tls(h, certificate_lines(c));
   ASSERT_TRUE(h.start()) << h.startup_log();
   expect_serves(h);
 }
@@ -252,7 +233,7 @@ TEST(Startup, CertificateNamesNotCoveringServerNameStillServes) {
   Httpd h;
   CertFiles c =
       h.make_cert("other", {.common_name = "other.example", .dns_names = {"other.example"}});
-  configure_tls(h, cert_lines(c.cert, c.key), "localhost");
+  configure_tls(h, certificate_lines(c), "localhost");
   ASSERT_TRUE(h.start()) << h.startup_log();
   expect_serves(h);
   TlsClient client(h.port("tls"));
@@ -267,7 +248,7 @@ TEST(Startup, CertificateNamesNotCoveringServerNameStillServes) {
 TEST(Startup, ServerBannerNamesOpenSSL) {
   Httpd h;
   CertFiles c = h.make_cert("localhost");
-  configure_tls(h, cert_lines(c.cert, c.key));
+  configure_tls(h, certificate_lines(c));
   ASSERT_TRUE(h.start()) << h.startup_log();
   std::string version = OpenSSL_version(OPENSSL_VERSION);  // "OpenSSL 3.0.19 27 Jan 2026"
   version = version.substr(0, version.find(' ', 8));
@@ -286,7 +267,7 @@ TEST(Startup, ServerBannerNamesOpenSSL) {
 TEST(Startup, GracefulRestartReReadsCertificateAndKey) {
   Httpd h;
   CertFiles first = h.make_cert("site", {.common_name = "first.test", .dns_names = {"localhost"}});
-  configure_tls(h, cert_lines(first.cert, first.key));
+  configure_tls(h, certificate_lines(first));
   ASSERT_TRUE(h.start()) << h.startup_log();
   {
     TlsClient c(h.port("tls"));
@@ -309,7 +290,7 @@ TEST(Startup, GracefulRestartReReadsCertificateAndKey) {
     EXPECT_NE(c.peer_subject().find("CN=second.test"), std::string::npos)
         << "connection " << i << " after graceful still got " << c.peer_subject();
     EXPECT_EQ(c.peer_key_type(), "RSA");
-    ASSERT_TRUE(c.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+    ASSERT_TRUE(c.write(get_request("/", {.close = true})));
     auto responses = parse_responses(c.read_to_close());
     ASSERT_EQ(responses.size(), 1u);
     EXPECT_EQ(responses[0].status, 200);
@@ -321,7 +302,7 @@ TEST(Startup, GracefulRestartReReadsCertificateAndKey) {
 TEST(Startup, GracefulRestartWithMismatchedKeyStopsTheServer) {
   Httpd h;
   CertFiles c = h.make_cert("site");
-  configure_tls(h, cert_lines(c.cert, c.key));
+  configure_tls(h, certificate_lines(c));
   ASSERT_TRUE(h.start()) << h.startup_log();
   CertFiles other = h.make_cert("other");
   write_file(c.key, read_file(other.key));
@@ -330,7 +311,7 @@ TEST(Startup, GracefulRestartWithMismatchedKeyStopsTheServer) {
   const int pid = std::atoi(read_file(h.path("run/httpd.pid")).c_str());
   ASSERT_GT(pid, 1);
   ASSERT_EQ(kill(pid, SIGUSR1), 0);
-  for (int i = 0; i < 250 && h.running(); ++i) std::this_thread::sleep_for(20ms);
+  h.wait_for_exit(5s);
   EXPECT_FALSE(h.running()) << "graceful restart with a mismatched key kept the server up";
   const std::string log = h.error_log();
   EXPECT_NE(log.find("Configuration Failed"), std::string::npos) << log;
@@ -342,7 +323,7 @@ TEST(Startup, GracefulRestartWithMismatchedKeyStopsTheServer) {
 TEST(Startup, RepeatedGracefulRestartsKeepServing) {
   Httpd h;
   CertFiles c = h.make_cert("localhost");
-  configure_tls(h, cert_lines(c.cert, c.key));
+  configure_tls(h, certificate_lines(c));
   ASSERT_TRUE(h.start()) << h.startup_log();
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(h.graceful()) << "graceful #" << i << "\n" << h.error_log();
@@ -355,16 +336,8 @@ TEST(Startup, RepeatedGracefulRestartsKeepServing) {
 // Debian's ports.conf, so without SSL the port speaks plain HTTP.
 std::string ifdefine_body(Httpd& h, bool define) {
   CertFiles c = h.make_cert("localhost");
-  return std::string(define ? "Define SSL\n" : "") + R"(
-Listen 127.0.0.1:@PORT:tls@
-<IfDefine SSL>
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-)" + cert_lines(c.cert, c.key) +
-         R"(
-</VirtualHost>
-</IfDefine>
-)";
+  return std::string(define ? "Define SSL\n" : "") + "Listen 127.0.0.1:@PORT:tls@\n" +
+         "<IfDefine SSL>\n" + tls_virtual_host("tls", certificate_lines(c)) + "</IfDefine>\n";
 }
 
 TEST(Startup, IfDefineSslWithoutSslServesNoTls) {
@@ -400,16 +373,6 @@ TEST(Startup, IfDefineSslFollowsCommandLineDefine) {
   EXPECT_NE(with.all().find(vhost), std::string::npos) << with.all();
 }
 
-std::string hex(const unsigned char* p, std::size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 15];
-  }
-  return out;
-}
-
 // SSLKEYLOGFILE (httpd >= 2.4.49 with OpenSSL >= 1.1.1): NSS key log lines for each handshake,
 // keyed by the client random, so Wireshark can decrypt a capture.
 TEST(Startup, SslKeyLogFileGetsTheSecretsOfEachHandshake) {
@@ -417,7 +380,7 @@ TEST(Startup, SslKeyLogFileGetsTheSecretsOfEachHandshake) {
   const std::string keylog = h.path("logs/keys.log");
   h.set_env("SSLKEYLOGFILE", keylog);
   CertFiles c = h.make_cert("localhost");
-  configure_tls(h, cert_lines(c.cert, c.key));
+  configure_tls(h, certificate_lines(c));
   ASSERT_TRUE(h.start()) << h.startup_log();
   // Both modules say at start-up where the secrets go.
   EXPECT_NE(h.error_log().find(keylog), std::string::npos) << h.error_log();
@@ -429,7 +392,7 @@ TEST(Startup, SslKeyLogFileGetsTheSecretsOfEachHandshake) {
     unsigned char r[SSL3_RANDOM_SIZE];
     ASSERT_EQ(SSL_get_client_random(tls13.ssl(), r, sizeof r), sizeof r);
     random13 = hex(r, sizeof r);
-    ASSERT_TRUE(tls13.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+    ASSERT_TRUE(tls13.write(get_request("/", {.close = true})));
     tls13.read_to_close();
   }
   std::string random12;

@@ -9,6 +9,7 @@
 
 #include <openssl/ssl.h>
 
+#include "http.h"
 #include "httpd.h"
 #include "tls_client.h"
 
@@ -52,9 +53,7 @@ RewriteRule ^/rewritten$ /p/tls13.html [L]
     return https_request(h_.port("tls"), path, {.max_version = max_version, .ca_file = h_.ca_file()});
   }
   std::string plain_status(const std::string& path) {
-    return run({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "10",
-                "http://127.0.0.1:" + std::to_string(h_.port("http")) + path})
-        .out;
+    return curl_status("http://127.0.0.1:" + std::to_string(h_.port("http")) + path);
   }
   // The access log line of the last request (the log is written after the response).
   std::string last_log_line() {

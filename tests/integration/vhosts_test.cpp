@@ -8,14 +8,11 @@
 #include <vector>
 
 #include "httpd.h"
+#include "text_search.h"
 #include "tls_client.h"
 
 namespace modssl::it {
 namespace {
-
-bool contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
 
 // The page each test site serves, so a response tells which vhost answered.
 std::string site_page(const std::string& site) {
@@ -37,17 +34,9 @@ std::string vhost_block(Httpd& h, const std::string& port_name, const std::strin
                         std::string docroot_id = "") {
   if (docroot_id.empty()) docroot_id = server_name;
   h.write("sites/" + docroot_id + "/index.html", site_page(docroot_id));
-  std::string b = "<VirtualHost 127.0.0.1:@PORT:" + port_name + "@>\n";
-  b += "  ServerName " + server_name + "\n";
-  b += "  DocumentRoot \"@ROOT@/sites/" + docroot_id + "\"\n";
-  b += "  SSLEngine on\n";
-  b += "  SSLCertificateFile " + cert.cert + "\n";
-  b += "  SSLCertificateKeyFile " + cert.key + "\n";
-  return b + extra + "</VirtualHost>\n";
-}
-
-std::string listen_https(const std::string& port_name) {
-  return "Listen 127.0.0.1:@PORT:" + port_name + "@ https\n";
+  const std::string docroot = "  DocumentRoot \"@ROOT@/sites/" + docroot_id + "\"\n";
+  return tls_virtual_host(
+      port_name, "  ServerName " + server_name + "\n" + docroot + certificate_lines(cert) + extra);
 }
 
 // GET / over TLS with the given SNI ("" = none) and Host header.
@@ -200,9 +189,7 @@ TEST(Vhosts, SniSelectsVhostTlsSettings) {
               vhost_block(h, "tls", "b.example", b, "  SSLProtocol -all +TLSv1.2\n") +
               vhost_block(h, "tls", "c.example", c,
                           "  SSLCipherSuite TLSv1.3 TLS_CHACHA20_POLY1305_SHA256\n") +
-              vhost_block(h, "tls", "d.example", d_rsa,
-                          "  SSLCertificateFile " + d_ec.cert + "\n  SSLCertificateKeyFile " +
-                              d_ec.key + "\n"));
+              vhost_block(h, "tls", "d.example", d_rsa, certificate_lines(d_ec)));
   ASSERT_TRUE(h.start()) << h.startup_log();
   const int port = h.port("tls");
 

@@ -2,8 +2,6 @@
 // message that names the directive, the bad value and what is allowed (the stock module often
 // says only "must be On or Off" or "Illegal protocol"). Also values the stock module lets through
 // at parse time (SSLVerifyDepth bogus, a bare SSLProtocol) and the errno of a missing file.
-#include <algorithm>
-#include <cctype>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -11,14 +9,10 @@
 #include <gtest/gtest.h>
 
 #include "httpd.h"
+#include "text_search.h"
 
 namespace modssl::it {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 struct Wrong {
   std::string name;
@@ -39,17 +33,7 @@ TEST_P(ConfigMessage, NamesDirectiveValueAndWhatIsAllowed) {
   MODSSL_SKIP_UNLESS_OURS();
   const Wrong& w = GetParam();
   Httpd h;
-  CertFiles cert = h.make_cert("localhost");
-  h.configure(w.global + R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-  SSLCertificateFile )" +
-              cert.cert + R"(
-  SSLCertificateKeyFile )" +
-              cert.key + "\n" + w.vhost + R"(
-</VirtualHost>
-)");
+  configure_tls_vhost(h, {.server_lines = w.global, .vhost_lines = w.vhost});
   ProcessResult r = h.configtest();
   ASSERT_NE(r.exit_code, 0) << r.all();
   // The message is the line after httpd's "AH00526: Syntax error on line N of FILE:".
@@ -155,18 +139,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(ConfigMessageBeyond, UnknownOpenSSLConfCmdPointsAtTheManual) {
   MODSSL_SKIP_UNLESS_OURS();
   Httpd h;
-  CertFiles cert = h.make_cert("localhost");
-  h.configure(R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-  SSLCertificateFile )" +
-              cert.cert + R"(
-  SSLCertificateKeyFile )" +
-              cert.key + R"(
-  SSLOpenSSLConfCmd NoSuchCmd foo
-</VirtualHost>
-)");
+  configure_tls_vhost(h, {.vhost_lines = "  SSLOpenSSLConfCmd NoSuchCmd foo"});
   ProcessResult r = h.configtest();
   ASSERT_NE(r.exit_code, 0) << r.all();
   EXPECT_NE(r.all().find("SSLOpenSSLConfCmd"), std::string::npos) << r.all();
@@ -178,18 +151,7 @@ Listen 127.0.0.1:@PORT:tls@ https
 TEST(ConfigMessageBeyond, SSLProtocolWithoutArgumentsIsRefused) {
   MODSSL_SKIP_UNLESS_OURS();
   Httpd h;
-  CertFiles cert = h.make_cert("localhost");
-  h.configure(R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-  SSLCertificateFile )" +
-              cert.cert + R"(
-  SSLCertificateKeyFile )" +
-              cert.key + R"(
-  SSLProtocol
-</VirtualHost>
-)");
+  configure_tls_vhost(h, {.vhost_lines = "  SSLProtocol"});
   ProcessResult r = h.configtest();
   EXPECT_NE(r.exit_code, 0) << r.all();
   EXPECT_NE(r.all().find("SSLProtocol"), std::string::npos) << r.all();
@@ -200,20 +162,8 @@ Listen 127.0.0.1:@PORT:tls@ https
 TEST(ConfigMessageBeyond, MissingFileGivesPathAndErrno) {
   MODSSL_SKIP_UNLESS_OURS();
   Httpd h;
-  CertFiles cert = h.make_cert("localhost");
   const std::string missing = h.path("certs/missing-chain.pem");
-  h.configure(R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-  SSLCertificateFile )" +
-              cert.cert + R"(
-  SSLCertificateKeyFile )" +
-              cert.key + R"(
-  SSLCertificateChainFile )" +
-              missing + R"(
-</VirtualHost>
-)");
+  configure_tls_vhost(h, {.vhost_lines = "  SSLCertificateChainFile " + missing});
   ProcessResult r = h.configtest();
   EXPECT_NE(r.exit_code, 0) << r.all();
   EXPECT_NE(r.all().find(missing), std::string::npos) << r.all();

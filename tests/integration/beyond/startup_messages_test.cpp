@@ -4,57 +4,31 @@
 // a weak RSA key. The stock module splits file and reason over several lines, says nothing about
 // validity dates or chains, and never quotes OpenSSL's reason for a key/certificate mismatch.
 #include <chrono>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "httpd.h"
+#include "text_search.h"
 #include "tls_client.h"
+#include "weak_cert.h"
 
 namespace modssl::it {
 namespace {
 
 using namespace std::chrono_literals;
 
-void wait_for_exit(Httpd& h) {
-  for (int i = 0; i < 250 && h.running(); ++i) std::this_thread::sleep_for(20ms);
-}
-
-// Lines of `text` containing every one of `needles`.
-std::vector<std::string> lines_with(const std::string& text,
-                                    const std::vector<std::string>& needles) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    bool all = true;
-    for (const auto& n : needles) all = all && line.find(n) != std::string::npos;
-    if (all) out.push_back(line);
-  }
-  return out;
-}
-
+// One TLS vhost for ServerName localhost (the name the certificate checks compare with).
 void configure_tls(Httpd& h, const std::string& cert, const std::string& key,
                    const std::string& extra = "") {
-  h.configure(R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  ServerName localhost
-  SSLEngine on
-  SSLCertificateFile )" +
-              cert + R"(
-)" + (key.empty() ? "" : "  SSLCertificateKeyFile " + key + "\n") +
-              extra + R"(
-</VirtualHost>
-)");
+  h.configure(tls_vhost({cert, key}, "  ServerName localhost\n" + extra));
 }
 
 // The server does not come up, and one line of what it said holds all of `needles`.
 void expect_refused_saying(Httpd& h, const std::vector<std::string>& needles) {
   EXPECT_FALSE(h.start()) << h.startup_log();
-  wait_for_exit(h);
+  h.wait_for_exit(5s);
   EXPECT_FALSE(lines_with(h.startup_log(), needles).empty())
       << "no start-up line holds all of the expected parts:\n"
       << h.startup_log();
@@ -101,12 +75,7 @@ TEST(StartupMessages, GarbageKeyGivesFileAndReasonInOneLine) {
 TEST(StartupMessages, MissingCertificateSaysWhatToAdd) {
   MODSSL_SKIP_UNLESS_OURS();
   Httpd h;
-  h.configure(R"(
-Listen 127.0.0.1:@PORT:tls@ https
-<VirtualHost 127.0.0.1:@PORT:tls@>
-  SSLEngine on
-</VirtualHost>
-)");
+  h.configure(listen_https("tls") + tls_virtual_host("tls", ""));
   expect_refused_saying(h, {"localhost:" + std::to_string(h.port("tls")), "SSLCertificateFile",
                             "SSLCertificateKeyFile"});
 }
@@ -183,9 +152,7 @@ TEST(StartupMessages, WeakRsaKeyIsWarnedAboutWhenTheSecurityLevelAllowsIt) {
   Httpd h;
   const std::string cert = h.path("certs/weak.crt");
   const std::string key = h.path("certs/weak.key");
-  ProcessResult gen =
-      run({"openssl", "req", "-x509", "-newkey", "rsa:1024", "-nodes", "-keyout", key, "-out", cert,
-           "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-days", "2"});
+  ProcessResult gen = write_weak_rsa_cert({cert, key});
   ASSERT_EQ(gen.exit_code, 0) << gen.all();
   configure_tls(h, cert, key, "  SSLCipherSuite DEFAULT:@SECLEVEL=1\n");
   ASSERT_TRUE(h.start()) << h.startup_log();
