@@ -51,6 +51,29 @@ def measure(seconds, cpus):
                "aes128gcm_mb_per_s", "aes256gcm_mb_per_s"} - set(c)
     if missing:
         raise RuntimeError(f"openssl speed output lacked {sorted(missing)}")
+    return derive(c)
+
+
+def best_of(*measurements):
+    """The machine's crypto speed varies by 10-20% between runs on a shared VM (frequency,
+    neighbours); the ceiling is what it can do, so the best of the runs, key by key."""
+    runs = [m for m in measurements if m]
+    if not runs:
+        return {}
+    raw = {}
+    for key in runs[0]:
+        if key.startswith(("full_", "resumed_")):
+            continue
+        vals = [m[key] for m in runs if key in m]
+        raw[key] = max(vals)
+    out = derive(raw)
+    out["runs"] = len(runs)
+    return out
+
+
+def derive(c):
+    """Adds the per-handshake ceilings to raw per-primitive speeds."""
+    c = dict(c)
     t_kx = 2.0 / c["x25519_per_s"]
     c["full_handshake_rsa2048_per_s"] = 1.0 / (1.0 / c["rsa2048_sign_per_s"] + t_kx)
     c["full_handshake_ecdsap256_per_s"] = 1.0 / (1.0 / c["ecdsap256_sign_per_s"] + t_kx)

@@ -6,6 +6,7 @@ server's processes used inside the measurement window) so that "work per server 
 be compared with the crypto ceiling even when the load core, not the server core, is the limit.
 """
 
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -116,7 +117,10 @@ def keepalive_requests(http2):
         want = "h2" if http2 else "http/1.1"
         if r.get("application_protocol") and r["application_protocol"] != want:
             raise LoadError(f"h2load negotiated {r['application_protocol']}, not {want}")
-        return _rate_sample(r, r["rate"])
+        # The server CPU window sits slightly inside h2load's main duration: count the requests
+        # of that window at h2load's rate, not all of the duration's.
+        work = r["rate"] * r["window_wall_s"] if (duration and r.get("window_wall_s")) else None
+        return _rate_sample(r, r["rate"], work=work)
     return measure
 
 
@@ -154,6 +158,61 @@ def idle_memory(st, server):
             "pss_before_kib": pss0, "pss_after_kib": pss1, "opened": int(ready["ok"]),
             "failed": int(ready["failed"]), "held_established": held,
             "last_error": ready.get("last_error") or None}
+
+
+def idle_memory_plain(st, server):
+    """The same as idle_memory over plain HTTP on the same server: what httpd itself costs per
+    idle keep-alive connection, so the TLS share of the TLS figure can be read off. (The module
+    still runs its connection hooks on these connections, so both modules are measured.)"""
+    port = server.ports["plain"]
+    _hold_plain(port, 8 if st.smoke else 64).close()
+    time.sleep(st.settle_s / 2)
+    pss0, rss0 = _settled_memory(server)
+    held = _hold_plain(port, st.idle_conns)
+    try:
+        time.sleep(st.settle_s)
+        pss1, rss1 = _settled_memory(server)
+        established = procs.established_on_port(port)
+    finally:
+        held.close()
+    n = max(1, held.ok)
+    return {"value": (pss1 - pss0) / n, "rss_kib_per_conn": (rss1 - rss0) / n,
+            "pss_before_kib": pss0, "pss_after_kib": pss1, "opened": held.ok,
+            "failed": held.failed, "held_established": established}
+
+
+class _PlainConnections:
+    def __init__(self):
+        self.socks, self.ok, self.failed = [], 0, 0
+
+    def close(self):
+        for s in self.socks:
+            s.close()
+        self.socks = []
+
+
+def _hold_plain(port, count, timeout=10.0):
+    """`count` plain HTTP/1.1 keep-alive connections, each with one GET /1k answered."""
+    held = _PlainConnections()
+    deadline = time.monotonic() + 60
+    for _ in range(count):
+        if time.monotonic() > deadline:
+            held.failed += 1
+            continue
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+            s.sendall(b"GET /1k HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            data = b""
+            while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < 1024:
+                chunk = s.recv(65536)
+                if not chunk:
+                    raise OSError("closed")
+                data += chunk
+            held.socks.append(s)
+            held.ok += 1
+        except OSError:
+            held.failed += 1
+    return held
 
 
 def _settled_memory(server, reads=3):
@@ -237,6 +296,9 @@ def all_metrics():
                     ceiling=_bulk_ceiling))
     m.append(Metric("memory_idle", "memory", "memory per idle TLS connection (PSS)",
                     "KiB/conn", idle_memory, higher_is_better=False, target="ratio <= 0.7"))
+    m.append(Metric("memory_idle_plain", "memory",
+                    "memory per idle plain-HTTP connection (PSS; httpd's own share)", "KiB/conn",
+                    idle_memory_plain, higher_is_better=False, target="baseline"))
     m.append(Metric("slowhs_success", "slowhs",
                     "normal clients OK during 500 slow handshakes (2x10 threads)", "% ok",
                     slow_handshakes, profile="slowhs", target="ours >= 99%"))

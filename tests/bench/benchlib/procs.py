@@ -41,7 +41,9 @@ def process_tree(parent):
 
 def cpu_seconds(parent):
     """utime+stime of the parent and its live children, plus the parent's cutime+cstime (children
-    that exited and were reaped still count)."""
+    that exited and were reaped still count). None when the parent is gone."""
+    if not os.path.exists(f"/proc/{parent}"):
+        return None
     total = 0
     for pid in process_tree(parent):
         try:

@@ -58,6 +58,8 @@ def _target_met(metric, summ):
         return None if not ours else ours["median"] >= 99.0
     if r is None:
         return None
+    if metric.target == "baseline":
+        return None
     if metric.target == "ratio <= 0.7":
         return r <= 0.7
     ok = r >= 1.0
@@ -133,8 +135,8 @@ def table(metrics, summaries, pending):
                      _pct(max(foreign)) if foreign else "-", _notes(m, s)))
     text += ("\n\nServer side, in the same windows: work per CPU-second of the server's processes; "
              "how busy the server and the load generator were (100% = one core); how much of "
-             "the server core went to anything else (other jobs, interrupts: high values make a "
-             "run less trustworthy):\n")
+             "the server core went to anything else (other processes, interrupts; high values "
+             "make a run less trustworthy):\n")
     text += _render(rows)
     if pending:
         text += "\n\nPending: " + "; ".join(f"{k}: {v}" for k, v in pending.items())

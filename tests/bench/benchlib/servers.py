@@ -78,6 +78,9 @@ def render_config(root, module, ports, certs, docroot, profile):
     user = "User nobody\nGroup nogroup\n" if os.geteuid() == 0 else ""
     vhosts = ""
     for kind, port in ports.items():
+        if kind == "plain":  # plain HTTP, for httpd's own share of memory per connection
+            vhosts += f"\nListen 127.0.0.1:{port}\n"
+            continue
         crt, key = certs[kind]
         vhosts += f"""
 Listen 127.0.0.1:{port} https
@@ -155,7 +158,7 @@ class Apache:
 
     def __init__(self, name, module, root, certs, docroot, profile, cpus):
         self.name, self.module, self.root, self.profile, self.cpus = name, module, root, profile, cpus
-        kinds = ("rsa", "ecdsa") if profile == "main" else ("rsa",)
+        kinds = ("rsa", "ecdsa", "plain") if profile == "main" else ("rsa",)
         self.ports = {k: procs.reserve_port() for k in kinds}
         for d in ("logs", "run"):
             os.makedirs(os.path.join(root, d), exist_ok=True)
