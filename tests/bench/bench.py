@@ -317,13 +317,15 @@ class Run:
             "servers": self.lifecycle,
             "errors": self.errors,
         }
-        out = self.args.output or os.path.join(
-            self.build_dir, "bench", f"{self.mode}-{started.strftime('%Y%m%dT%H%M%SZ')}.json")
+        # Smoke runs (every ctest run) overwrite one file and leave latest.json to benchmarks.
+        name = "smoke.json" if self.mode == "smoke" else \
+            f"{self.mode}-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+        out = self.args.output or os.path.join(self.build_dir, "bench", name)
         os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
         with open(out, "w") as f:
             json.dump(result, f, indent=1)
         latest = os.path.join(os.path.dirname(os.path.abspath(out)), "latest.json")
-        if os.path.abspath(out) != latest:
+        if self.mode != "smoke" and os.path.abspath(out) != latest:
             shutil.copyfile(out, latest)
 
         mi = result["machine"]
