@@ -10,9 +10,6 @@
 namespace modssl::io {
 namespace {
 
-// How much ciphertext to ask the filter below for at once. The core input filter hands out
-// what one socket read gave it; OpenSSL's read-ahead asks for more than a record header.
-constexpr apr_off_t kReadChunk = 16 * 1024 + 512;
 
 // Is this the first byte of a TLS record (or an SSLv2-style hello) rather than an HTTP method?
 bool looks_like_plain_http(unsigned char first) { return first >= 'A' && first <= 'Z'; }
@@ -73,8 +70,12 @@ int bio_read(BIO* bio, char* out, int len) {
 
   if (APR_BRIGADE_EMPTY(t->cipher_in)) {
     if (t->read_eof) return 0;
+    // Ask for exactly what OpenSSL wants (a record header, then its body). The core input
+    // filter keeps the rest of what one socket read gave it and hands it out on the next call;
+    // asking for more than it holds makes it try one more (non-blocking) read() to fill the
+    // request, which costs a system call per record for nothing.
     t->read_status = ap_get_brigade(t->input_filter->next, t->cipher_in, AP_MODE_READBYTES,
-                                    t->read_block, kReadChunk);
+                                    t->read_block, len);
     if (t->read_status == APR_EAGAIN || (t->read_status == APR_SUCCESS &&
                                          APR_BRIGADE_EMPTY(t->cipher_in) &&
                                          t->read_block == APR_NONBLOCK_READ)) {
