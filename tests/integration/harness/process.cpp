@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -47,8 +48,15 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
 }
 
 // In the child after fork(): own process group (so stop() can kill the whole tree), then exec.
-[[noreturn]] void exec_child(std::vector<std::string> argv, std::vector<std::string> env) {
+[[noreturn]] void exec_child(std::vector<std::string> argv, std::vector<std::string> env,
+                             pid_t test_process) {
   setpgid(0, 0);
+  // A test process that dies without its destructors (a crash, a ctest timeout, a killed
+  // pipe) must not leave servers behind holding ports: they get SIGTERM when it goes. The
+  // signal follows the thread that forked, so servers are started from a test's main thread
+  // (and run() waits for its child in the thread that started it).
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != test_process) _exit(127);  // it went before the line above took effect
   signal(SIGPIPE, SIG_DFL);
   auto args = c_strings(argv);
   auto envp = c_strings(env);
@@ -67,13 +75,14 @@ ProcessResult run(const std::vector<std::string>& argv, const RunOptions& option
     throw std::runtime_error("pipe failed");
   }
   auto env = merged_environment(options.env);
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
-    exec_child(argv, env);
+    exec_child(argv, env, parent);
   }
   close(in[0]);
   close(out[1]);
@@ -143,6 +152,7 @@ Background::Background(const std::vector<std::string>& argv, const std::string& 
   auto merged = merged_environment(env);
   int fd = open(output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error("cannot open " + output_file);
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -150,7 +160,7 @@ Background::Background(const std::vector<std::string>& argv, const std::string& 
     dup2(devnull, 0);
     dup2(fd, 1);
     dup2(fd, 2);
-    exec_child(argv, merged);
+    exec_child(argv, merged, parent);
   }
   close(fd);
   setpgid(pid, pid);  // also from the parent, so signal() works before the child runs
