@@ -41,6 +41,13 @@ class Shutdown : public ::testing::Test {
   TlsOptions verifying(std::chrono::milliseconds timeout = 10s) {
     return {.ca_file = h.ca_file(), .timeout = timeout};
   }
+  // Reads until the server closes and returns the one response it sent; sending none or
+  // several before closing is a failure.
+  HttpResponse sole_response(TlsClient& c) {
+    auto responses = parse_responses(c.read_to_close());
+    EXPECT_EQ(responses.size(), 1u) << "responses before the server closed the connection";
+    return responses.empty() ? HttpResponse{} : responses.front();
+  }
   Httpd h;
 };
 
@@ -51,11 +58,10 @@ TEST_F(Shutdown, ConnectionCloseEndsWithCloseNotify) {
   ASSERT_TRUE(c.ok()) << c.error();
   ASSERT_TRUE(c.write(request("/index.html", "curl/8", true)));
   const auto start = Clock::now();
-  auto responses = parse_responses(c.read_to_close());
+  HttpResponse response = sole_response(c);
   EXPECT_LT(Clock::now() - start, 5s) << "the server did not close after Connection: close";
-  ASSERT_EQ(responses.size(), 1u);
-  EXPECT_EQ(responses[0].status, 200);
-  EXPECT_EQ(responses[0].header("connection"), "close");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.header("connection"), "close");
   EXPECT_TRUE(c.received_close_notify());
 }
 
@@ -66,10 +72,9 @@ TEST_F(Shutdown, Http10EndsWithCloseNotify) {
   TlsClient c(h.port("tls"), verifying());
   ASSERT_TRUE(c.ok()) << c.error();
   ASSERT_TRUE(c.write("GET /index.html HTTP/1.0\r\nHost: localhost\r\n\r\n"));
-  auto responses = parse_responses(c.read_to_close());
-  ASSERT_EQ(responses.size(), 1u);
-  EXPECT_EQ(responses[0].status, 200);
-  EXPECT_NE(responses[0].body.find("hello from modssl tests"), std::string::npos);
+  HttpResponse response = sole_response(c);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_NE(response.body.find("hello from modssl tests"), std::string::npos);
   EXPECT_TRUE(c.received_close_notify());
 }
 
@@ -82,19 +87,17 @@ TEST_F(Shutdown, UncleanShutdownSkipsCloseNotify) {
   ASSERT_TRUE(bad.ok()) << bad.error();
   ASSERT_TRUE(bad.write(request("/index.html", "BadClient/1.0", true)));
   const auto start = Clock::now();
-  auto responses = parse_responses(bad.read_to_close());
+  HttpResponse response = sole_response(bad);
   EXPECT_LT(Clock::now() - start, 5s) << "the connection did not end after the response";
-  ASSERT_EQ(responses.size(), 1u);
-  EXPECT_EQ(responses[0].status, 200);
-  EXPECT_NE(responses[0].body.find("hello from modssl tests"), std::string::npos);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_NE(response.body.find("hello from modssl tests"), std::string::npos);
   EXPECT_FALSE(bad.received_close_notify()) << "close_notify sent despite ssl-unclean-shutdown";
 
   TlsClient good(h.port("tls"), verifying());
   ASSERT_TRUE(good.ok()) << good.error();
   ASSERT_TRUE(good.write(request("/index.html", "GoodClient/1.0", true)));
-  auto good_responses = parse_responses(good.read_to_close());
-  ASSERT_EQ(good_responses.size(), 1u);
-  EXPECT_EQ(good_responses[0].status, 200);
+  HttpResponse good_response = sole_response(good);
+  EXPECT_EQ(good_response.status, 200);
   EXPECT_TRUE(good.received_close_notify());
 }
 
@@ -122,10 +125,9 @@ TEST_F(Shutdown, AccurateShutdownCompletesWhenClientAnswers) {
   TlsClient c(h.port("tls"), verifying());
   ASSERT_TRUE(c.ok()) << c.error();
   ASSERT_TRUE(c.write(request("/index.html", "Accurate/1.0", true)));
-  auto responses = parse_responses(c.read_to_close());
-  ASSERT_EQ(responses.size(), 1u);
-  EXPECT_EQ(responses[0].status, 200);
-  EXPECT_NE(responses[0].body.find("hello from modssl tests"), std::string::npos);
+  HttpResponse response = sole_response(c);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_NE(response.body.find("hello from modssl tests"), std::string::npos);
   ASSERT_TRUE(c.received_close_notify());
   ERR_clear_error();
   EXPECT_EQ(SSL_shutdown(c.ssl()), 1);  // our close_notify; both directions are now closed
@@ -159,11 +161,10 @@ TEST_F(Shutdown, NoKeepAliveClosesAfterOneResponse) {
   ASSERT_TRUE(noka.write(request("/index.html", "NoKA/1.0", false) +
                          request("/index.html", "NoKA/1.0", false)));
   const auto start = Clock::now();
-  auto responses = parse_responses(noka.read_to_close());
+  HttpResponse response = sole_response(noka);
   EXPECT_LT(Clock::now() - start, 5s) << "the connection was kept alive";
-  ASSERT_EQ(responses.size(), 1u);
-  EXPECT_EQ(responses[0].status, 200);
-  EXPECT_EQ(responses[0].header("connection"), "close");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.header("connection"), "close");
   EXPECT_TRUE(noka.received_close_notify());
 
   // Without the mark, both pipelined requests are answered on the one connection.
@@ -188,11 +189,10 @@ TEST_F(Shutdown, ClientHalfCloseStillGetsResponse) {
   ASSERT_TRUE(c.write(request("/index.html", "curl/8", false)));
   ASSERT_EQ(shutdown(c.fd(), SHUT_WR), 0);
   const auto start = Clock::now();
-  auto responses = parse_responses(c.read_to_close());
+  HttpResponse response = sole_response(c);
   EXPECT_LT(Clock::now() - start, 5s) << "the server waited for KeepAliveTimeout";
-  ASSERT_EQ(responses.size(), 1u);
-  EXPECT_EQ(responses[0].status, 200);
-  EXPECT_NE(responses[0].body.find("hello from modssl tests"), std::string::npos);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_NE(response.body.find("hello from modssl tests"), std::string::npos);
   EXPECT_TRUE(c.received_close_notify());
 }
 
@@ -221,9 +221,8 @@ TEST_F(Shutdown, AccurateShutdownGivesUpAfterTimeout) {
   TlsClient c(h.port("tls"), verifying());
   ASSERT_TRUE(c.ok()) << c.error();
   ASSERT_TRUE(c.write(request("/index.html", "Accurate/1.0", true)));
-  auto responses = parse_responses(c.read_to_close());
-  ASSERT_EQ(responses.size(), 1u);
-  EXPECT_EQ(responses[0].status, 200);
+  HttpResponse response = sole_response(c);
+  EXPECT_EQ(response.status, 200);
   ASSERT_TRUE(c.received_close_notify());
   const auto start = Clock::now();
   EXPECT_TRUE(closed_by_server(c.fd(), 8s)) << "the server never closed the connection";
