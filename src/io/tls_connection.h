@@ -48,6 +48,14 @@ struct TlsConnection {
   bool read_eof = false;
   bool first_bytes_checked = false;
 
+  // Set while the MPM drives the handshake without a thread waiting on the socket (event MPM,
+  // see io/async_handshake.h): output is passed down without a blocking flush, and reads that
+  // find no data return to the MPM instead of waiting.
+  bool async_handshake = false;
+  // The connection went back to the MPM once after the handshake to wait for the first
+  // request bytes; the next process_connection call hands it to the protocol.
+  bool waited_for_first_request = false;
+
   // Decrypted bytes read ahead for GETLINE / SPECULATIVE and not yet handed up.
   std::string plain_pending;
   std::size_t plain_pending_off = 0;
