@@ -65,8 +65,11 @@ int bio_read(BIO* bio, char* out, int len) {
   BIO_clear_retry_flags(bio);
   if (!out || len <= 0) return 0;
 
-  // Before waiting for the peer, give it everything we owe it (e.g. a handshake flight).
-  if (t->cipher_out_bytes > 0 && pass_cipher_out(t, true) != APR_SUCCESS) return -1;
+  // Before waiting for the peer, give it everything we owe it (e.g. a handshake flight). A
+  // handshake the MPM drives asynchronously sends it without blocking after this read.
+  if (t->cipher_out_bytes > 0 && !t->async_handshake && pass_cipher_out(t, true) != APR_SUCCESS) {
+    return -1;
+  }
 
   if (APR_BRIGADE_EMPTY(t->cipher_in)) {
     if (t->read_eof) return 0;
@@ -122,6 +125,7 @@ long bio_ctrl(BIO* bio, int cmd, long /*num*/, void* /*ptr*/) {
   auto* t = static_cast<TlsConnection*>(BIO_get_data(bio));
   switch (cmd) {
     case BIO_CTRL_FLUSH:
+      if (t->async_handshake) return 1;  // sent without blocking by io/async_handshake
       return pass_cipher_out(t, true) == APR_SUCCESS ? 1 : 0;
     case BIO_CTRL_WPENDING:
       return static_cast<long>(t->cipher_out_bytes);

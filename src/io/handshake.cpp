@@ -97,7 +97,9 @@ apr_status_t drive_handshake(TlsConnection* t, apr_read_type_e block) {
   if (rc == 1) {
     t->phase = Phase::Open;
     log_handshake_done(t);
-    // Push out the last flight (TLS 1.3 tickets, Finished) without waiting for a response.
+    // Push out the last flight (TLS 1.3 tickets, Finished) without waiting for a response
+    // (an asynchronous handshake sends it without blocking once we return).
+    if (t->async_handshake) return APR_SUCCESS;
     return t->cipher_out_bytes > 0 ? pass_cipher_out(t, true) : APR_SUCCESS;
   }
   int err = SSL_get_error(t->ssl.get(), rc);
@@ -113,6 +115,9 @@ apr_status_t drive_handshake(TlsConnection* t, apr_read_type_e block) {
     ERR_clear_error();
     return APR_EAGAIN;
   }
+  // The alert OpenSSL queued (e.g. handshake_failure) goes out before the connection is marked
+  // aborted, after which nothing more is written. An alert is a few bytes: this never waits.
+  if (t->cipher_out_bytes > 0) pass_cipher_out(t, true);
   std::string why = failure_reason(t, err);
   ap_log_cerror(APLOG_MARK, APLOG_INFO, 0, c, "TLS handshake with client %s failed: %s",
                 client_label(c), why.c_str());

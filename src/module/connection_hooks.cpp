@@ -3,7 +3,7 @@
 #include "adapter/records.h"
 #include "http_connection.h"
 #include "http_log.h"
-#include "io/handshake.h"
+#include "io/async_handshake.h"
 #include "io/tls_connection.h"
 #include "module/hooks.h"
 #include "tls/vhost_context.h"
@@ -19,12 +19,23 @@ int on_pre_connection(conn_rec* c, void* /*csd*/) {
 
 int on_process_connection(conn_rec* c) {
   io::TlsConnection* t = c->master ? nullptr : io::tls_connection(c);
-  if (!t || t->phase != io::Phase::Handshake) return DECLINED;
-  // An AP_MODE_INIT read runs the handshake (and with it SNI and ALPN) before httpd or the
-  // protocol ALPN chose reads the first request.
-  apr_bucket_brigade* bb = apr_brigade_create(c->pool, c->bucket_alloc);
-  ap_get_brigade(c->input_filters, bb, AP_MODE_INIT, APR_BLOCK_READ, 0);
-  apr_brigade_destroy(bb);
+  if (!t || (t->phase != io::Phase::Handshake && t->waited_for_first_request)) return DECLINED;
+  // The handshake (and with it SNI and ALPN) runs before httpd or the protocol ALPN chose
+  // reads the first request; under the event MPM without holding this thread while waiting.
+  const bool can_wait = c->cs && io::mpm_can_wait_io();
+  if (can_wait) c->cs->sense = CONN_SENSE_DEFAULT;
+  switch (io::advance_connection(t, can_wait)) {
+    case io::ConnectionStep::Proceed:
+      return DECLINED;
+    case io::ConnectionStep::WaitRead:
+      c->cs->state = CONN_STATE_ASYNC_WAITIO;
+      c->cs->sense = CONN_SENSE_WANT_READ;
+      return OK;
+    case io::ConnectionStep::WaitWrite:
+      c->cs->state = CONN_STATE_ASYNC_WAITIO;
+      c->cs->sense = CONN_SENSE_WANT_WRITE;
+      return OK;
+  }
   return DECLINED;
 }
 

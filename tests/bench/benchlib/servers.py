@@ -52,7 +52,10 @@ def make_htdocs(directory):
 # 64 threads, a fixed process count (StartServers = ServerLimit, no spare-thread churn) so that
 # memory and CPU are summed over the same processes every round, and AsyncRequestWorkerFactor high
 # enough that 1,000 idle keep-alive connections fit (event's per-child limit is ThreadsPerChild +
-# factor x idle threads). "slowhs" is the small pool of metric 6: 2 x 10 threads.
+# factor x idle threads). "slowhs" is the small pool of metric 6: 2 x 10 threads, with
+# AsyncRequestWorkerFactor 40 so that each child may hold 10 + 40 x idle threads connections
+# (up to 410): with the default of 2 a child stops accepting at 30, and 500 stalled clients
+# would keep every later client in the kernel's accept queue whatever the TLS module does.
 MPM_PROFILES = {
     "main": """StartServers 2
 ServerLimit 2
@@ -70,6 +73,7 @@ ThreadsPerChild 10
 MaxRequestWorkers 20
 MinSpareThreads 10
 MaxSpareThreads 20
+AsyncRequestWorkerFactor 40
 """,
 }
 
