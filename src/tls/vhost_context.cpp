@@ -190,6 +190,11 @@ Result<std::shared_ptr<VhostContext>> VhostContext::create(const ContextSpec& sp
   // An idle keep-alive connection need not hold OpenSSL's record buffers (about 34 KiB per
   // connection); they are taken again from the allocator when the next record comes.
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  // Without a configured chain OpenSSL would otherwise try, on every handshake, to build one
+  // from the context's certificate store (an X509_verify_cert per handshake). That store holds
+  // nothing here, so the attempt can only cost time. When client-certificate CAs arrive
+  // (SSLCACertificateFile), the chain they complete is to be built once at start-up instead.
+  SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
 
   const auto [lo, hi] = protocol_bounds(config::effective_protocols(cfg));
   if (!lo) return fail("SSLProtocol for " + spec.vhost_id + " enables no protocol");
