@@ -1,6 +1,7 @@
 #include "io/brigade_bio.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -14,16 +15,49 @@ namespace {
 // Is this the first byte of a TLS record (or an SSLv2-style hello) rather than an HTTP method?
 bool looks_like_plain_http(unsigned char first) { return first >= 'A' && first <= 'Z'; }
 
+// Ciphertext waits in heap buckets whose memory comes from malloc, not from the connection's
+// bucket allocator. Under the event MPM each connection has its own APR allocator, and that
+// allocator keeps every block it ever handed out until the connection closes: an 8 KiB staging
+// block, used once for the handshake flight, would stay with every idle keep-alive connection
+// (measured: 4 KiB of touched pages per connection; docs/PERFORMANCE.md). malloc'd blocks go
+// back to the process as soon as the core has sent them.
+constexpr apr_size_t kStageBlock = 4096;  // small records share a block, as with apr_brigade_write
+
+// Appends to the last staged block when it is one of ours with room left; else starts a block.
+bool stage(TlsConnection* t, const char* data, apr_size_t len) {
+  apr_bucket_brigade* bb = t->cipher_out;
+  if (!APR_BRIGADE_EMPTY(bb) && APR_BUCKET_IS_HEAP(APR_BRIGADE_LAST(bb))) {
+    apr_bucket* last = APR_BRIGADE_LAST(bb);
+    auto* h = static_cast<apr_bucket_heap*>(last->data);
+    const apr_size_t end = static_cast<apr_size_t>(last->start) + last->length;
+    if (h->free_func == std::free && h->refcount.refcount == 1 && h->alloc_len - end >= len) {
+      std::memcpy(h->base + end, data, len);
+      last->length += len;
+      return true;
+    }
+  }
+  const apr_size_t size = std::max(len, kStageBlock);
+  char* mem = static_cast<char*>(std::malloc(size));
+  if (!mem) return false;
+  std::memcpy(mem, data, len);
+  apr_bucket* b = apr_bucket_heap_create(mem, size, std::free, t->c->bucket_alloc);
+  if (!b) {
+    std::free(mem);
+    return false;
+  }
+  b->length = len;  // the rest of the block is room for the next records
+  APR_BRIGADE_INSERT_TAIL(bb, b);
+  return true;
+}
+
 int bio_write(BIO* bio, const char* data, int len) {
   auto* t = static_cast<TlsConnection*>(BIO_get_data(bio));
   BIO_clear_retry_flags(bio);
   if (t->write_status != APR_SUCCESS) return -1;
-  // Copying into heap buckets lets us hand many records to the core in one pass; OpenSSL reuses
-  // its own write buffer as soon as we return.
-  apr_status_t rv = apr_brigade_write(t->cipher_out, nullptr, nullptr, data,
-                                      static_cast<apr_size_t>(len));
-  if (rv != APR_SUCCESS) {
-    t->write_status = rv;
+  // Copying lets us hand many records to the core in one pass; OpenSSL reuses its own write
+  // buffer as soon as we return.
+  if (!stage(t, data, static_cast<apr_size_t>(len))) {
+    t->write_status = APR_ENOMEM;
     return -1;
   }
   t->cipher_out_bytes += static_cast<apr_size_t>(len);
