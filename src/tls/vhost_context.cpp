@@ -306,6 +306,20 @@ void VhostContext::capture_effective_settings() {
   options_ = SSL_CTX_get_options(ctx);
 }
 
+// A connection without cipher lists of its own negotiates with those of its context, which
+// after SSL_set_SSL_CTX are this vhost's: nothing to copy. Setting them anyway would give the
+// connection a private pair of lists, about 1 KiB kept for its whole life. Only a connection
+// that was given lists of its own before the switch needs this vhost's set on it.
+bool VhostContext::adopt_ciphers(SSL* ssl) const {
+  if (SSL_get_ciphers(ssl) == SSL_CTX_get_ciphers(ctx_.get())) return true;
+  bool ok = true;
+  // An empty list means the vhost allows none of that kind; OpenSSL refuses an empty TLS 1.2
+  // list, so leave the connection's list alone then and rely on the version bounds.
+  if (!cipher_list_.empty()) ok &= SSL_set_cipher_list(ssl, cipher_list_.c_str()) == 1;
+  ok &= SSL_set_ciphersuites(ssl, ciphersuites_.c_str()) == 1;
+  return ok;
+}
+
 bool VhostContext::adopt(SSL* ssl) const {
   if (SSL_get_SSL_CTX(ssl) == ctx_.get()) return true;
   if (!SSL_set_SSL_CTX(ssl, ctx_.get())) return false;
@@ -317,11 +331,7 @@ bool VhostContext::adopt(SSL* ssl) const {
     SSL_set_min_proto_version(ssl, min_version_);
     SSL_set_max_proto_version(ssl, max_version_);
   }
-  bool ok = true;
-  // An empty list means the vhost allows none of that kind; OpenSSL refuses an empty TLS 1.2
-  // list, so leave the connection's list alone then and rely on the version bounds.
-  if (!cipher_list_.empty()) ok &= SSL_set_cipher_list(ssl, cipher_list_.c_str()) == 1;
-  ok &= SSL_set_ciphersuites(ssl, ciphersuites_.c_str()) == 1;
+  bool ok = adopt_ciphers(ssl);
   if (!config_.openssl_conf_cmds.empty()) {
     ok &= static_cast<bool>(apply_conf_cmds(nullptr, ssl, config_.openssl_conf_cmds));
   }

@@ -53,6 +53,7 @@ class VhostContext {
   config::Status load_certificates(const ContextSpec& spec, std::vector<std::string>& warnings);
   config::Status apply_conf_cmds_to_ctx();
   void capture_effective_settings();
+  bool adopt_ciphers(SSL* ssl) const;
 
   SslCtxPtr ctx_;
   config::ServerConfig config_;

@@ -235,6 +235,64 @@ TEST_F(VhostContextTest, AdoptMovesAConnectionToAnotherVhostsSettings) {
   EXPECT_EQ(SSL_version(server.get()), TLS1_2_VERSION);
 }
 
+// SNI moves a connection to a vhost with other ciphers: the handshake must use that vhost's
+// lists, whichever protocol version it ends up with.
+TEST_F(VhostContextTest, AdoptedConnectionNegotiatesTheNewVhostsCiphers) {
+  config::ServerConfig b = base_config();
+  b.cipher_suite = "ECDHE-ECDSA-AES128-GCM-SHA256";
+  b.tls13_ciphersuites = "TLS_CHACHA20_POLY1305_SHA256";
+  auto ctx_a = build(base_config());
+  auto ctx_b = build(b);
+  ASSERT_TRUE(ctx_a && ctx_b);
+
+  for (int version : {TLS1_3_VERSION, TLS1_2_VERSION}) {
+    SslCtxPtr client_ctx(SSL_CTX_new(TLS_client_method()));
+    SSL_CTX_set_max_proto_version(client_ctx.get(), version);
+    SslPtr client(SSL_new(client_ctx.get()));
+    SslPtr server(SSL_new((*ctx_a)->ssl_ctx()));
+    ASSERT_TRUE((*ctx_b)->adopt(server.get()));
+    ASSERT_TRUE(handshake(client.get(), server.get())) << version;
+    EXPECT_STREQ(SSL_get_cipher_name(server.get()), version == TLS1_3_VERSION
+                                                        ? "TLS_CHACHA20_POLY1305_SHA256"
+                                                        : "ECDHE-ECDSA-AES128-GCM-SHA256");
+  }
+}
+
+// A connection that uses its context's cipher lists keeps using the new context's after the
+// switch: no private copy (about 1 KiB per connection for its whole life).
+TEST_F(VhostContextTest, AdoptGivesNoPrivateCipherListsToAConnectionWithoutThem) {
+  config::ServerConfig b = base_config();
+  b.cipher_suite = "ECDHE-ECDSA-AES128-GCM-SHA256";
+  auto ctx_a = build(base_config());
+  auto ctx_b = build(b);
+  ASSERT_TRUE(ctx_a && ctx_b);
+  SslPtr server(SSL_new((*ctx_a)->ssl_ctx()));
+  ASSERT_TRUE((*ctx_b)->adopt(server.get()));
+  EXPECT_EQ(SSL_get_ciphers(server.get()), SSL_CTX_get_ciphers((*ctx_b)->ssl_ctx()));
+}
+
+// A connection that was given lists of its own before the switch gets the new vhost's.
+TEST_F(VhostContextTest, AdoptReplacesCipherListsAConnectionHadOfItsOwn) {
+  config::ServerConfig b = base_config();
+  b.cipher_suite = "ECDHE-ECDSA-AES128-GCM-SHA256";
+  b.tls13_ciphersuites = "TLS_CHACHA20_POLY1305_SHA256";
+  auto ctx_a = build(base_config());
+  auto ctx_b = build(b);
+  ASSERT_TRUE(ctx_a && ctx_b);
+  SslPtr server(SSL_new((*ctx_a)->ssl_ctx()));
+  ASSERT_EQ(SSL_set_cipher_list(server.get(), "ECDHE-ECDSA-AES256-GCM-SHA384"), 1);
+  ASSERT_EQ(SSL_set_ciphersuites(server.get(), "TLS_AES_256_GCM_SHA384"), 1);
+  ASSERT_TRUE((*ctx_b)->adopt(server.get()));
+
+  std::vector<std::string> names;
+  STACK_OF(SSL_CIPHER)* ciphers = SSL_get_ciphers(server.get());
+  for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
+    names.emplace_back(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(ciphers, i)));
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"TLS_CHACHA20_POLY1305_SHA256",
+                                             "ECDHE-ECDSA-AES128-GCM-SHA256"}));
+}
+
 // Client-certificate verification is not built yet: asking for it must stop start-up rather
 // than leave a vhost that looks protected and is not.
 TEST_F(VhostContextTest, ClientVerificationIsRefusedUntilSupported) {
