@@ -17,10 +17,10 @@ bool looks_like_plain_http(unsigned char first) { return first >= 'A' && first <
 
 // Ciphertext waits in heap buckets whose memory comes from malloc, not from the connection's
 // bucket allocator. Under the event MPM each connection has its own APR allocator, and that
-// allocator keeps every block it ever handed out until the connection closes: an 8 KiB staging
-// block, used once for the handshake flight, would stay with every idle keep-alive connection
-// (measured: 4 KiB of touched pages per connection; docs/PERFORMANCE.md). malloc'd blocks go
-// back to the process as soon as the core has sent them.
+// allocator keeps the blocks given back to it (up to MaxMemFree, 2 MiB by default) for the
+// connection's life: an 8 KiB staging block, used once for the handshake flight, would stay
+// with every idle keep-alive connection (measured: 4 KiB of touched pages per connection;
+// docs/PERFORMANCE.md). malloc'd blocks go back to the process as soon as the core sent them.
 constexpr apr_size_t kStageBlock = 4096;  // small records share a block, as with apr_brigade_write
 
 // Appends to the last staged block when it is one of ours with room left; else starts a block.
