@@ -1,11 +1,15 @@
 #include "io/filters.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+
+#include <unistd.h>
 
 #include <openssl/err.h>
 
 #include "adapter/records.h"
+#include "apr_portable.h"
 #include "http_connection.h"
 #include "http_log.h"
 #include "io/brigade_bio.h"
@@ -16,12 +20,17 @@
 namespace modssl::io {
 namespace {
 
-// The largest TLS record payload; small buckets are gathered up to this size so that headers
-// and a short body leave in one record instead of several.
-constexpr std::size_t kMaxRecord = 16 * 1024;
+// The largest TLS record payload, and the most one read asks OpenSSL for.
+constexpr std::size_t kMaxRecord = kFullRecord;
 // Above this much staged ciphertext we pass it down even in the middle of a brigade, so memory
 // stays bounded while a large file streams.
 constexpr apr_size_t kPassThreshold = 64 * 1024;
+// While records are small they are passed down every few (httpd's core writes once it holds
+// 4 KiB), so the first ones leave at once instead of after 64 KiB of encryption.
+constexpr apr_size_t kSmallPassThreshold = 4 * 1024;
+// The most plaintext one SSL_write takes once records are full-size: a few records at a time,
+// so that ciphertext is passed down (and memory released) while a large bucket streams.
+constexpr std::size_t kWriteChunk = 64 * 1024;
 // GETLINE gives up looking for a newline after this much (httpd's own request line limit is
 // enforced above us; this only bounds our read-ahead).
 constexpr std::size_t kMaxLineReadAhead = HUGE_STRING_LEN;
@@ -207,27 +216,55 @@ apr_status_t write_failure(TlsConnection* t, int rc) {
   return APR_ECONNABORTED;
 }
 
+using Clock = RecordSizer::Clock;
+
+// Passes the staged ciphertext down (with a FLUSH when `flush`). Time spent there, blocked on
+// a slow reader, is not a pause in our output.
+apr_status_t hand_on(TlsConnection* t, bool flush) {
+  const bool data = t->cipher_out_bytes > 0;
+  apr_status_t rv = pass_cipher_out(t, flush);
+  if (data) t->record_sizer.handed_on(Clock::now());
+  return rv;
+}
+
+// The same for cipher_out as the filter leaves it: ciphertext and the metadata buckets that came
+// with the brigade (FLUSH, EOS, EOR, EOC), in their order.
+apr_status_t pass_staged(TlsConnection* t, ap_filter_t* next) {
+  const bool data = t->cipher_out_bytes > 0;
+  t->cipher_out_bytes = 0;
+  apr_status_t rv = ap_pass_brigade(next, t->cipher_out);
+  apr_brigade_cleanup(t->cipher_out);
+  if (data) t->record_sizer.handed_on(Clock::now());
+  return rv;
+}
+
+// Encrypts `data` into records of the size the record sizer allows at the moment.
 apr_status_t encrypt(TlsConnection* t, const char* data, std::size_t len) {
   while (len > 0) {
+    const Clock::time_point now = Clock::now();
+    const std::size_t record = t->record_sizer.max_record(now);
+    // OpenSSL cuts one SSL_write into records of up to 16 KiB, so a small record needs an
+    // SSL_write of its own.
+    const std::size_t chunk = std::min(len, record < kFullRecord ? record : kWriteChunk);
     ERR_clear_error();
-    // Hand OpenSSL a few records at a time, so that ciphertext is passed down (and memory
-    // released) while a large bucket streams, instead of all of it being staged first.
-    int chunk = static_cast<int>(std::min<std::size_t>(len, kPassThreshold));
-    int rc = SSL_write(t->ssl.get(), data, chunk);
+    int rc = SSL_write(t->ssl.get(), data, static_cast<int>(chunk));
     if (rc <= 0) return write_failure(t, rc);
+    t->record_sizer.sent(static_cast<std::size_t>(rc), now);
     data += rc;
     len -= static_cast<std::size_t>(rc);
-    if (t->cipher_out_bytes >= kPassThreshold) {
-      apr_status_t rv = pass_cipher_out(t, false);
+    if (t->cipher_out_bytes >= (record < kFullRecord ? kSmallPassThreshold : kPassThreshold)) {
+      apr_status_t rv = hand_on(t, false);
       if (rv != APR_SUCCESS) return rv;
     }
   }
   return APR_SUCCESS;
 }
 
-// Gathers small writes into one record-sized buffer on the stack (no per-connection memory).
+// Gathers small writes into one full record on the stack (no per-connection memory); encrypt()
+// cuts it into smaller records while the sizer asks for them. Large writes are encrypted from
+// where they are, without a copy.
 struct Coalescer {
-  char buf[kMaxRecord];
+  char buf[kFullRecord];
   std::size_t used = 0;
 
   apr_status_t flush(TlsConnection* t) {
@@ -236,17 +273,67 @@ struct Coalescer {
     used = 0;
     return rv;
   }
+
+  // Where the record that is started ends, for the record size the sizer asks for now (or, with
+  // nothing started, where the last whole record that fits ends); filling up to there and no
+  // further keeps the records whole.
+  std::size_t record_end(TlsConnection* t) const {
+    const std::size_t record = std::min(t->record_sizer.max_record(Clock::now()), sizeof buf);
+    if (used == 0) return sizeof buf / record * record;
+    return std::min(sizeof buf, (used + record - 1) / record * record);
+  }
+
   apr_status_t write(TlsConnection* t, const char* data, std::size_t len) {
-    if (used + len > sizeof buf) {
-      apr_status_t rv = flush(t);
-      if (rv != APR_SUCCESS) return rv;
+    if (used == 0 && len >= sizeof buf) return encrypt(t, data, len);
+    if (used + len <= sizeof buf) {
+      std::memcpy(buf + used, data, len);
+      used += len;
+      return APR_SUCCESS;
     }
-    if (len >= sizeof buf) return encrypt(t, data, len);
-    std::memcpy(buf + used, data, len);
-    used += len;
+    // Complete the record that is started (typically the response headers) from this write, so
+    // the first record of a response carries the start of its body too.
+    const std::size_t take = record_end(t) - used;  // < len: used + len does not fit in buf
+    std::memcpy(buf + used, data, take);
+    used += take;
+    apr_status_t rv = flush(t);
+    if (rv != APR_SUCCESS) return rv;
+    return write(t, data + take, len - take);
+  }
+
+  // A file bucket that is not memory-mapped (EnableMMAP off) would be read ReadBufferSize bytes
+  // at a time (8,000 unless configured) into a heap bucket, then copied into buf; read it
+  // straight into buf instead, a record at a time.
+  apr_status_t write_file(TlsConnection* t, apr_bucket* b) {
+    auto* file = static_cast<apr_bucket_file*>(b->data);
+    apr_os_file_t fd = -1;
+    if (apr_os_file_get(&fd, file->fd) != APR_SUCCESS) return APR_EBADF;
+    off_t offset = static_cast<off_t>(b->start);
+    std::size_t left = b->length;
+    while (left > 0) {
+      const std::size_t end = record_end(t);
+      if (used >= end) {
+        apr_status_t rv = flush(t);
+        if (rv != APR_SUCCESS) return rv;
+        continue;
+      }
+      const ssize_t n = ::pread(fd, buf + used, std::min(left, end - used), offset);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return APR_FROM_OS_ERROR(errno);
+      if (n == 0) return APR_EOF;  // the file shrank while it was being served
+      used += static_cast<std::size_t>(n);
+      offset += n;
+      left -= static_cast<std::size_t>(n);
+    }
     return APR_SUCCESS;
   }
 };
+
+// Whether write_file() takes this bucket: a file that is read, not memory-mapped.
+bool read_into_record_buffer(const apr_bucket* b) {
+  if (!APR_BUCKET_IS_FILE(b)) return false;
+  const auto* file = static_cast<const apr_bucket_file*>(b->data);
+  return !file->can_mmap;
+}
 
 void send_close_notify(TlsConnection* t) {
   SSL* ssl = t->ssl.get();
@@ -325,14 +412,15 @@ apr_status_t tls_output_filter(ap_filter_t* f, apr_bucket_brigade* bb) {
       const bool flush = APR_BUCKET_IS_FLUSH(b);
       APR_BUCKET_REMOVE(b);
       APR_BRIGADE_INSERT_TAIL(t->cipher_out, b);
-      if (flush) {
-        t->cipher_out_bytes = 0;
-        rv = ap_pass_brigade(f->next, t->cipher_out);
-        apr_brigade_cleanup(t->cipher_out);
-      }
+      if (flush) rv = pass_staged(t, f->next);
       continue;
     }
     if (t->phase != Phase::Open) {  // data after close_notify has nowhere to go
+      apr_bucket_delete(b);
+      continue;
+    }
+    if (read_into_record_buffer(b)) {
+      rv = pending.write_file(t, b);
       apr_bucket_delete(b);
       continue;
     }
@@ -343,7 +431,7 @@ apr_status_t tls_output_filter(ap_filter_t* f, apr_bucket_brigade* bb) {
       // A pipe or socket bucket with nothing yet (e.g. a slow CGI): send what we have before
       // blocking, so the client is not kept waiting for data we already hold.
       if ((rv = pending.flush(t)) != APR_SUCCESS) break;
-      if ((rv = pass_cipher_out(t, true)) != APR_SUCCESS) break;
+      if ((rv = hand_on(t, true)) != APR_SUCCESS) break;
       rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
     }
     if (rv != APR_SUCCESS) break;
@@ -355,11 +443,7 @@ apr_status_t tls_output_filter(ap_filter_t* f, apr_bucket_brigade* bb) {
     apr_brigade_cleanup(bb);
     return rv;
   }
-  if (!APR_BRIGADE_EMPTY(t->cipher_out)) {
-    t->cipher_out_bytes = 0;
-    rv = ap_pass_brigade(f->next, t->cipher_out);
-    apr_brigade_cleanup(t->cipher_out);
-  }
+  if (!APR_BRIGADE_EMPTY(t->cipher_out)) rv = pass_staged(t, f->next);
   return rv;
 }
 

@@ -2,6 +2,7 @@
 // Per-connection TLS state, allocated in c->pool and found through c->conn_config.
 #include <string>
 
+#include "io/record_sizing.h"
 #include "tls/handles.h"
 
 #include "httpd.h"
@@ -63,6 +64,10 @@ struct TlsConnection {
   // How the connection ends (SetEnvIf ssl-unclean-shutdown / ssl-accurate-shutdown); settled
   // by the first request on the connection, as in stock mod_ssl.
   ShutdownType shutdown = ShutdownType::Unset;
+
+  // How large the next output record may be: small at the start and after a pause, full once
+  // data flows (see record_sizing.h).
+  RecordSizer record_sizer;
 };
 
 // The connection's TLS state (for HTTP/2 secondary connections, the primary's), or null.
