@@ -46,11 +46,17 @@ apr_status_t send_without_blocking(TlsConnection* t) {
 
 // Runs the handshake through the whole input chain (AP_MODE_INIT), as stock mod_ssl does, so
 // filters above ours (mod_reqtimeout's handshake stage) see it.
+// A brigade for one read, made once per connection (each apr_brigade_create takes memory from
+// c->pool that is only returned when the connection ends).
+apr_bucket_brigade* scratch_brigade(TlsConnection* t) {
+  if (!t->handshake_bb) t->handshake_bb = apr_brigade_create(t->c->pool, t->c->bucket_alloc);
+  return t->handshake_bb;
+}
+
 void init_read(TlsConnection* t, apr_read_type_e block) {
-  conn_rec* c = t->c;
-  apr_bucket_brigade* bb = apr_brigade_create(c->pool, c->bucket_alloc);
-  ap_get_brigade(c->input_filters, bb, AP_MODE_INIT, block, 0);
-  apr_brigade_destroy(bb);
+  apr_bucket_brigade* bb = scratch_brigade(t);
+  ap_get_brigade(t->c->input_filters, bb, AP_MODE_INIT, block, 0);
+  apr_brigade_cleanup(bb);
 }
 
 // HTTP/1.x and HTTP/2 clients speak first, so waiting for their first bytes is safe; a
@@ -67,13 +73,12 @@ bool input_ready(TlsConnection* t) {
       !APR_BRIGADE_EMPTY(t->cipher_in)) {
     return true;
   }
-  conn_rec* c = t->c;
-  apr_bucket_brigade* bb = apr_brigade_create(c->pool, c->bucket_alloc);
+  apr_bucket_brigade* bb = scratch_brigade(t);
   // A speculative read leaves what it finds in the core input filter for the real read.
   apr_status_t rv = ap_get_brigade(t->input_filter->next, bb, AP_MODE_SPECULATIVE,
                                    APR_NONBLOCK_READ, 1);
   const bool empty = APR_BRIGADE_EMPTY(bb);
-  apr_brigade_destroy(bb);
+  apr_brigade_cleanup(bb);
   return !(APR_STATUS_IS_EAGAIN(rv) || (rv == APR_SUCCESS && empty));
 }
 

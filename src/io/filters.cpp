@@ -1,6 +1,7 @@
 #include "io/filters.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cerrno>
 #include <cstring>
 
@@ -120,17 +121,21 @@ apr_status_t read_bytes(TlsConnection* t, apr_bucket_brigade* bb, apr_off_t read
     deliver_pending(t, bb, want, false);
     return APR_SUCCESS;
   }
-  // Decrypt straight into a bucket's memory: no copy on the common path.
+  // Decrypt straight into a bucket's memory: no copy on the common path. The memory comes from
+  // malloc, not the connection's bucket allocator: that allocator keeps every block it ever
+  // handed out until the connection ends, so a 16 KiB read (a request body, HTTP/2 frames)
+  // would stay with the connection while it idles.
   conn_rec* c = t->c;
-  char* mem = static_cast<char*>(apr_bucket_alloc(want, c->bucket_alloc));
+  char* mem = static_cast<char*>(std::malloc(want));
+  if (!mem) return APR_ENOMEM;
   apr_status_t status = APR_SUCCESS;
   int n = decrypt(t, mem, want, &status);
   if (n <= 0) {
-    apr_bucket_free(mem);
+    std::free(mem);
     return status;
   }
   APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_heap_create(mem, static_cast<apr_size_t>(n),
-                                                      apr_bucket_free, c->bucket_alloc));
+                                                      std::free, c->bucket_alloc));
   return APR_SUCCESS;
 }
 

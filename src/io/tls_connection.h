@@ -56,6 +56,8 @@ struct TlsConnection {
   // The connection went back to the MPM once after the handshake to wait for the first
   // request bytes; the next process_connection call hands it to the protocol.
   bool waited_for_first_request = false;
+  // A scratch brigade for the reads that drive the handshake (made on first use, reused).
+  apr_bucket_brigade* handshake_bb = nullptr;
 
   // Decrypted bytes read ahead for GETLINE / SPECULATIVE and not yet handed up.
   std::string plain_pending;

@@ -150,17 +150,18 @@ def idle_memory(st, server):
     warm.wait_ready(120)
     warm.release()
     time.sleep(st.settle_s / 2)
-    pss0, rss0 = _settled_memory(server)
+    pss0, rss0, anon0 = _settled_memory(server)
     h = Holder(st.client, base + ["--count", str(st.idle_conns)], st.load_cpus)
     try:
         ready = h.wait_ready(120)
         time.sleep(st.settle_s)  # let every connection reach the MPM's keep-alive wait
-        pss1, rss1 = _settled_memory(server)
+        pss1, rss1, anon1 = _settled_memory(server)
         held = procs.established_on_port(port)
     finally:
         h.release()
     n = max(1, int(ready["ok"]))
     return {"value": (pss1 - pss0) / n, "rss_kib_per_conn": (rss1 - rss0) / n,
+            "anon_kib_per_conn": (anon1 - anon0) / n,
             "pss_before_kib": pss0, "pss_after_kib": pss1, "opened": int(ready["ok"]),
             "failed": int(ready["failed"]), "held_established": held,
             "last_error": ready.get("last_error") or None}
@@ -173,16 +174,17 @@ def idle_memory_plain(st, server):
     port = server.ports["plain"]
     _hold_plain(port, 8 if st.smoke else 64).close()
     time.sleep(st.settle_s / 2)
-    pss0, rss0 = _settled_memory(server)
+    pss0, rss0, anon0 = _settled_memory(server)
     held = _hold_plain(port, st.idle_conns)
     try:
         time.sleep(st.settle_s)
-        pss1, rss1 = _settled_memory(server)
+        pss1, rss1, anon1 = _settled_memory(server)
         established = procs.established_on_port(port)
     finally:
         held.close()
     n = max(1, held.ok)
     return {"value": (pss1 - pss0) / n, "rss_kib_per_conn": (rss1 - rss0) / n,
+            "anon_kib_per_conn": (anon1 - anon0) / n,
             "pss_before_kib": pss0, "pss_after_kib": pss1, "opened": held.ok,
             "failed": held.failed, "held_established": established}
 

@@ -57,9 +57,12 @@ def cpu_seconds(parent):
 
 
 def memory_kib(parent):
-    """(PSS, RSS) in KiB summed over the tree, from /proc/PID/smaps_rollup. PSS splits shared
-    pages among the processes that map them, so the sum is the memory the server really costs."""
-    pss = rss = 0
+    """(PSS, RSS, anonymous PSS) in KiB summed over the tree, from /proc/PID/smaps_rollup. PSS
+    splits shared pages among the processes that map them, so the sum is the memory the server
+    really costs. Its file-backed part (shared libraries) also moves when other processes on the
+    machine map or unmap the same libraries, which is noise for a per-connection figure; the
+    anonymous part (Pss_Anon: heap, APR blocks, stacks) is what connections actually take."""
+    pss = rss = anon = 0
     for pid in process_tree(parent):
         try:
             with open(f"/proc/{pid}/smaps_rollup") as f:
@@ -68,9 +71,11 @@ def memory_kib(parent):
                         pss += int(line.split()[1])
                     elif line.startswith("Rss:"):
                         rss += int(line.split()[1])
+                    elif line.startswith("Pss_Anon:"):
+                        anon += int(line.split()[1])
         except OSError:
             continue
-    return pss, rss
+    return pss, rss, anon
 
 
 def process_group_members(pgid):

@@ -39,7 +39,7 @@ def summarize(metric, samples, ceiling):
             if side_sum["per_cpu_s_median"] is not None:
                 side_sum["per_cpu_s_ceiling_fraction"] = side_sum["per_cpu_s_median"] / limit
         for extra in ("resumed_fraction", "p50_ms", "p99_ms", "held_established", "opened",
-                      "rss_kib_per_conn"):
+                      "rss_kib_per_conn", "anon_kib_per_conn"):
             m = _median([s.get(extra) for s in got])
             if m is not None:
                 side_sum[extra + "_median"] = m
@@ -168,7 +168,9 @@ def _notes(m, s):
         return f"held {fmt(o.get('held_established_median'))} / " \
                f"{fmt(st.get('held_established_median'))} established; RSS " \
                f"{fmt(o.get('rss_kib_per_conn_median'))} / " \
-               f"{fmt(st.get('rss_kib_per_conn_median'))} KiB/conn"
+               f"{fmt(st.get('rss_kib_per_conn_median'))} KiB/conn; anonymous PSS " \
+               f"{fmt(o.get('anon_kib_per_conn_median'))} / " \
+               f"{fmt(st.get('anon_kib_per_conn_median'))} KiB/conn"
     if m.group == "slowhs":
         return f"p50 {fmt(o.get('p50_ms_median'))} / {fmt(st.get('p50_ms_median'))} ms, " \
                f"p99 {fmt(o.get('p99_ms_median'))} / {fmt(st.get('p99_ms_median'))} ms"
