@@ -21,6 +21,7 @@
 
 #include "data.h"
 #include "http.h"
+#include "paced_client.h"
 #include "httpd.h"
 #include "raw_clients.h"
 #include "tls_client.h"
@@ -36,23 +37,6 @@ void write_docs(Httpd& h, int n) {
   for (int i = 0; i < n; ++i) {
     h.write("htdocs/d/" + std::to_string(i) + ".txt", "doc " + std::to_string(i) + "\n");
   }
-}
-
-// A real ClientHello, made with memory BIOs (for clients that stop half way through it).
-std::string client_hello() {
-  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-  SSL* ssl = SSL_new(ctx);
-  BIO* rbio = BIO_new(BIO_s_mem());
-  BIO* wbio = BIO_new(BIO_s_mem());
-  SSL_set_bio(ssl, rbio, wbio);
-  SSL_set_tlsext_host_name(ssl, "localhost");
-  SSL_connect(ssl);  // wants to read the ServerHello; the ClientHello is in wbio
-  char* data = nullptr;
-  long n = BIO_get_mem_data(wbio, &data);
-  std::string hello(data, static_cast<std::size_t>(n));
-  SSL_free(ssl);
-  SSL_CTX_free(ctx);
-  return hello;
 }
 
 // 100 requests in one write on one connection, over TLS 1.3 and TLS 1.2: every 10th asks for a
@@ -192,7 +176,7 @@ TEST(Connections, GarbageAndAbortedHandshakesHarmNoOne) {
   configure_tls_vhost(h);
   ASSERT_TRUE(h.start()) << h.startup_log();
   const int port = h.port("tls");
-  const std::string hello = client_hello();
+  const std::string hello = client_hello_bytes();
   ASSERT_GT(hello.size(), 100u);
 
   std::atomic<int> ok{0};
@@ -426,7 +410,7 @@ TEST_P(Stalled, StalledClientsCostNoCpu) {
 
   int half_hello = tcp_connect(port, 10s);
   ASSERT_GE(half_hello, 0);
-  const std::string hello = client_hello();
+  const std::string hello = client_hello_bytes();
   ASSERT_GT(send(half_hello, hello.data(), hello.size() / 2, MSG_NOSIGNAL), 0);
 
   TlsClient half_line(port, {.timeout = 10s});
