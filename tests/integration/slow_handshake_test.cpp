@@ -48,6 +48,19 @@ INSTANTIATE_TEST_SUITE_P(
              (std::get<1>(info.param) == TLS1_3_VERSION ? "_tls13" : "_tls12");
     });
 
+// The same with mod_reqtimeout loaded as Debian ships it (reqtimeout.conf's limits; its
+// handshake stage off, as by default): its header stage must not cut off a slow handshake,
+// and the request that follows is served.
+TEST(SlowHandshakeReqtimeout, ClientHelloInPiecesWithDebiansReqtimeout) {
+  Httpd h;
+  h.load_module("reqtimeout");
+  configure_tls_vhost(h, {.server_lines = "RequestReadTimeout header=20-40,MinRate=500 "
+                                          "body=20,MinRate=500\n"});
+  ASSERT_TRUE(h.start()) << h.startup_log();
+  PacedResult r = paced_https_request(h.port("tls"), {.hello_pieces = 5, .pause = 150ms});
+  EXPECT_EQ(r.response.status, 200) << r.error << "\n" << h.error_log();
+}
+
 // Half a ClientHello, then silence: the server gives up after Timeout (2 s here), not before
 // and not much later.
 TEST(SlowHandshakeTimeout, StalledHandshakeIsClosedAfterTimeout) {
