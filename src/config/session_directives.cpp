@@ -6,28 +6,10 @@
 #include <optional>
 #include <string>
 
+#include "config/parse_text.h"
+
 namespace modssl::config {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string quoted(std::string_view v) {
-  return "'" + std::string(v) + "'";
-}
-
-Error bad_value(std::string_view directive, std::string_view value, std::string_view allowed) {
-  return fail(std::string(directive) + ": invalid value " + quoted(value) +
-              "; allowed: " + std::string(allowed));
-}
 
 // Digits only (no sign, no blanks), at most `max`; nullopt on anything else, overflow included.
 std::optional<std::uint64_t> parse_unsigned(std::string_view s, std::uint64_t max) {
