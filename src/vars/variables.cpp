@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "config/parse_text.h"
 #include "tls/pem_files.h"
 
 namespace modssl::vars {
@@ -59,16 +60,7 @@ constexpr std::array<std::pair<std::string_view, Getter>, 6> kTable{{
     {"SSL_VERSION_LIBRARY", version_library},
 }};
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 32);
-    if (x != y) return false;
-  }
-  return true;
-}
+using config::iequals;
 
 Getter find(std::string_view name) {
   if (iequals(name, "HTTPS")) return https;
