@@ -223,22 +223,11 @@ apr_status_t write_failure(TlsConnection* t, int rc) {
 
 using Clock = RecordSizer::Clock;
 
-// Passes the staged ciphertext down (with a FLUSH when `flush`). Time spent there, blocked on
-// a slow reader, is not a pause in our output.
+// Passes cipher_out down (ciphertext and any metadata buckets staged with it, in order; with a
+// FLUSH when `flush`). Time spent there, blocked on a slow reader, is not a pause in our output.
 apr_status_t hand_on(TlsConnection* t, bool flush) {
   const bool data = t->cipher_out_bytes > 0;
   apr_status_t rv = pass_cipher_out(t, flush);
-  if (data) t->record_sizer.handed_on(Clock::now());
-  return rv;
-}
-
-// The same for cipher_out as the filter leaves it: ciphertext and the metadata buckets that came
-// with the brigade (FLUSH, EOS, EOR, EOC), in their order.
-apr_status_t pass_staged(TlsConnection* t, ap_filter_t* next) {
-  const bool data = t->cipher_out_bytes > 0;
-  t->cipher_out_bytes = 0;
-  apr_status_t rv = ap_pass_brigade(next, t->cipher_out);
-  apr_brigade_cleanup(t->cipher_out);
   if (data) t->record_sizer.handed_on(Clock::now());
   return rv;
 }
@@ -417,7 +406,7 @@ apr_status_t tls_output_filter(ap_filter_t* f, apr_bucket_brigade* bb) {
       const bool flush = APR_BUCKET_IS_FLUSH(b);
       APR_BUCKET_REMOVE(b);
       APR_BRIGADE_INSERT_TAIL(t->cipher_out, b);
-      if (flush) rv = pass_staged(t, f->next);
+      if (flush) rv = hand_on(t, false);  // the FLUSH bucket is in cipher_out
       continue;
     }
     if (t->phase != Phase::Open) {  // data after close_notify has nowhere to go
@@ -448,7 +437,8 @@ apr_status_t tls_output_filter(ap_filter_t* f, apr_bucket_brigade* bb) {
     apr_brigade_cleanup(bb);
     return rv;
   }
-  if (!APR_BRIGADE_EMPTY(t->cipher_out)) rv = pass_staged(t, f->next);
+  // What is left: ciphertext and the metadata that came with the brigade (EOS, EOR, EOC).
+  if (!APR_BRIGADE_EMPTY(t->cipher_out)) rv = hand_on(t, false);
   return rv;
 }
 

@@ -19,6 +19,7 @@ struct FreeWith {
 
 using SslCtxPtr = std::unique_ptr<SSL_CTX, FreeWith<SSL_CTX_free>>;
 using SslPtr = std::unique_ptr<SSL, FreeWith<SSL_free>>;
+using SslSessionPtr = std::unique_ptr<SSL_SESSION, FreeWith<SSL_SESSION_free>>;
 using X509Ptr = std::unique_ptr<X509, FreeWith<X509_free>>;
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, FreeWith<EVP_PKEY_free>>;
 using BioPtr = std::unique_ptr<BIO, FreeWith<BIO_free_all>>;

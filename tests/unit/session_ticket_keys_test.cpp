@@ -18,6 +18,7 @@
 #include "session/ticket_key_derivation.h"
 #include "session/ticket_key_file.h"
 #include "session/ticket_keys.h"
+#include "tls/handles.h"
 
 namespace modssl::session {
 namespace {
@@ -244,16 +245,9 @@ TEST(TicketKeyFile, FixedRingUsesTheOneKeyWithoutRotation) {
 
 // ---- End to end: real handshakes over a BIO pair, the callback reading a fake clock. ----
 
-template <auto FreeFn>
-struct FreeWith {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    FreeFn(p);
-  }
-};
-using SslCtxPtr = std::unique_ptr<SSL_CTX, FreeWith<SSL_CTX_free>>;
-using SslPtr = std::unique_ptr<SSL, FreeWith<SSL_free>>;
-using SessionPtr = std::unique_ptr<SSL_SESSION, FreeWith<SSL_SESSION_free>>;
+using tls::SslCtxPtr;
+using tls::SslPtr;
+using SessionPtr = tls::SslSessionPtr;
 
 // What one "server process" holds: its ring and the clock its callback reads.
 struct TicketServer {
