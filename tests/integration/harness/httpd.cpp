@@ -101,6 +101,10 @@ int Httpd::port(const std::string& name) {
 
 void Httpd::load_module(const std::string& short_name) { modules_.push_back(short_name); }
 
+void Httpd::load_module_if_stock(const std::string& short_name) {
+  if (testing_stock_module()) load_module(short_name);
+}
+
 void Httpd::load_test_module(const std::string& name) { test_modules_.push_back(name); }
 
 void Httpd::configure(const std::string& body) { body_ = expand(body); }

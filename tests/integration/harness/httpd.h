@@ -40,6 +40,9 @@ class Httpd {
 
   // Extra modules from Debian's module directory by short name ("cgid", "http2", "headers").
   void load_module(const std::string& short_name);
+  // load_module() only when testing another mod_ssl: ours has what the stock module takes from
+  // separate modules built in (e.g. the socache_shmcb and socache_dbm cache providers).
+  void load_module_if_stock(const std::string& short_name);
   // A test-only module built from tests/integration/modules/mod_<name>.c.
   void load_test_module(const std::string& name);
   // Config text appended after the common preamble. Placeholders: @ROOT@, @PORT:name@.
