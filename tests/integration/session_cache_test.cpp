@@ -339,6 +339,7 @@ TEST(SessionCacheConfig, UnknownProviderIsRefused) {
   EXPECT_NE(r.exit_code, 0) << r.all();
   EXPECT_FALSE(contains(r.all(), "Syntax OK")) << r.all();
   EXPECT_TRUE(contains(r.all(), "Syntax error on line ")) << r.all();
+  EXPECT_FALSE(contains(r.all(), "Invalid command")) << "the directive is not known:\n" << r.all();
   EXPECT_TRUE(contains(r.all(), "SSLSessionCache")) << r.all();
   EXPECT_TRUE(contains(r.all(), "bogus")) << r.all();
   EXPECT_FALSE(h.start()) << "started with an unknown session cache";
@@ -353,6 +354,7 @@ TEST(SessionCacheConfig, NegativeTimeoutIsRefused) {
   ASSERT_FALSE(r.timed_out);
   EXPECT_NE(r.exit_code, 0) << r.all();
   EXPECT_TRUE(contains(r.all(), "Syntax error on line ")) << r.all();
+  EXPECT_FALSE(contains(r.all(), "Invalid command")) << "the directive is not known:\n" << r.all();
   EXPECT_TRUE(contains(r.all(), "SSLSessionCacheTimeout")) << r.all();
 }
 
