@@ -25,6 +25,10 @@ class VhostContext;
 class Connection;
 }  // namespace tls
 
+namespace session {
+class SocacheStore;
+}  // namespace session
+
 // One per server_rec (main server and each <VirtualHost>). Allocated in the config pool with a
 // cleanup that runs the destructor.
 struct ServerRecord {
@@ -32,6 +36,9 @@ struct ServerRecord {
   // Process-wide settings: meaningful in the main server's record only (directives with
   // server-config context refuse <VirtualHost>).
   config::GlobalConfig global;
+  // SSLSessionCache naming an ap_socache provider (memcache, redis, ...): the provider instance,
+  // created while the directive is read, as stock mod_ssl does (main server's record only).
+  std::shared_ptr<session::SocacheStore> socache_store;
   // Built in post_config for every server with SSLEngine on; null otherwise.
   std::shared_ptr<tls::VhostContext> context;
   server_rec* server = nullptr;

@@ -55,6 +55,9 @@ ServerConfig merge(const ServerConfig& base, const ServerConfig& add) {
   m.honor_cipher_order = pick(base.honor_cipher_order, add.honor_cipher_order, Toggle::Unset);
   m.compression = pick(base.compression, add.compression, Toggle::Unset);
   m.session_tickets = pick(base.session_tickets, add.session_tickets, Toggle::Unset);
+  m.session_cache_timeout = pick(base.session_cache_timeout, add.session_cache_timeout);
+  m.ticket_key_file = pick(base.ticket_key_file, add.ticket_key_file);
+  m.ticket_key_rotation = pick(base.ticket_key_rotation, add.ticket_key_rotation);
   m.strict_sni_vhost_check =
       pick(base.strict_sni_vhost_check, add.strict_sni_vhost_check, Toggle::Unset);
   m.insecure_renegotiation =
@@ -71,6 +74,14 @@ ServerConfig merge(const ServerConfig& base, const ServerConfig& add) {
 
 unsigned effective_protocols(const ServerConfig& c) {
   return c.protocols.value_or(kAllProtocols);
+}
+
+std::chrono::seconds effective_session_timeout(const ServerConfig& c) {
+  return c.session_cache_timeout.value_or(kDefaultSessionCacheTimeout);
+}
+
+std::chrono::seconds effective_ticket_key_rotation(const ServerConfig& c) {
+  return c.ticket_key_rotation.value_or(kDefaultTicketKeyRotation);
 }
 
 bool engine_enabled(const ServerConfig& c) {

@@ -2,6 +2,7 @@
 // Per-virtual-host TLS configuration, as set by the SSL* directives in server and <VirtualHost>
 // context. Plain data: no OpenSSL objects, no httpd calls. Unset fields inherit on merge, exactly
 // like mod_ssl 2.4 (a vhost value, when given, replaces the main server's).
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "config/result.h"
+#include "config/session_directives.h"
 
 namespace modssl::config {
 
@@ -52,6 +54,12 @@ struct ServerConfig {
   Toggle honor_cipher_order = Toggle::Unset;      // default off
   Toggle compression = Toggle::Unset;             // default off; on is refused at parse time
   Toggle session_tickets = Toggle::Unset;         // default on
+  // SSLSessionCacheTimeout: lifetime of cached sessions and of tickets (default 300 s).
+  std::optional<std::chrono::seconds> session_cache_timeout;
+  // SSLSessionTicketKeyFile: 48 bytes shared by a fleet; empty = keys generated and rotated.
+  std::string ticket_key_file;
+  // SSLSessionTicketKeyRotation (ours): how long a generated key encrypts new tickets.
+  std::optional<std::chrono::seconds> ticket_key_rotation;
   Toggle strict_sni_vhost_check = Toggle::Unset;  // default off
   Toggle insecure_renegotiation = Toggle::Unset;  // default off
 
@@ -72,6 +80,8 @@ ServerConfig merge(const ServerConfig& base, const ServerConfig& add);
 // Effective values after merge, with mod_ssl's defaults applied.
 unsigned effective_protocols(const ServerConfig& c);  // default: all (TLSv1 .. TLSv1.3)
 bool engine_enabled(const ServerConfig& c);             // On (or Optional)
+std::chrono::seconds effective_session_timeout(const ServerConfig& c);  // default 300 s
+std::chrono::seconds effective_ticket_key_rotation(const ServerConfig& c);  // default 12 h
 
 // True when two vhosts present the same TLS to a client: the same certificates, keys and
 // chain, protocols, ciphers, client verification and raw SSLOpenSSLConfCmd settings. Under the
@@ -81,7 +91,9 @@ bool same_tls_parameters(const ServerConfig& a, const ServerConfig& b);
 // Process-wide settings (server config context only, main server).
 struct GlobalConfig {
   SniPolicy sni_policy = SniPolicy::Unset;  // default Secure
-  // Later issues add: pass-phrase dialog, session cache, random seeds, mutex, crypto device.
+  // SSLSessionCache; unset = no inter-process cache (start-up warns, as stock does).
+  std::optional<SessionCacheSpec> session_cache;
+  // Later issues add: pass-phrase dialog, random seeds, crypto device.
 };
 
 }  // namespace modssl::config

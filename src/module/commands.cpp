@@ -9,60 +9,22 @@
 #include "apr_file_info.h"
 #include "apr_strings.h"
 #include "config/directives.h"
+#include "config/session_directives.h"
 #include "http_log.h"
+#include "module/command_support.h"
 #include "module/config_records.h"
+#include "module/session_commands.h"
 #include "tls/conf_commands.h"
 
 namespace {
 
 using namespace modssl;
 using config::Result;
-
-const char* error_text(cmd_parms* cmd, const std::string& message) {
-  return apr_pstrdup(cmd->pool, message.c_str());
-}
-
-config::ServerConfig& server_config(cmd_parms* cmd) {
-  return server_record(cmd->server)->config;
-}
-
-// Splits a RAW_ARGS line the way httpd splits words (quotes respected).
-std::vector<std::string_view> split_words(cmd_parms* cmd, const char* args) {
-  std::vector<std::string_view> out;
-  while (*args) {
-    const char* w = ap_getword_conf(cmd->temp_pool, &args);
-    if (*w) out.emplace_back(w);
-  }
-  return out;
-}
-
-// Runs a handler body, turning any C++ exception into a configuration error.
-template <class F>
-const char* guarded(cmd_parms* cmd, F&& body) {
-  try {
-    return body();
-  } catch (const std::exception& e) {
-    return error_text(cmd, std::string(cmd->directive->directive) + ": " + e.what());
-  }
-}
-
-// Resolves `arg` against ServerRoot and checks it names a non-empty file, as mod_ssl does at
-// configuration time so that typos fail `apachectl configtest`.
-const char* existing_file(cmd_parms* cmd, const char* arg, std::string* resolved) {
-  const char* path = ap_server_root_relative(cmd->temp_pool, arg);
-  apr_finfo_t info;
-  apr_status_t rv = path ? apr_stat(&info, path, APR_FINFO_TYPE | APR_FINFO_SIZE, cmd->temp_pool)
-                         : APR_EBADPATH;
-  if (rv == APR_SUCCESS && info.filetype == APR_REG && info.size > 0) {
-    *resolved = path;
-    return nullptr;
-  }
-  char reason[120] = "not a regular file";
-  if (rv != APR_SUCCESS) apr_strerror(rv, reason, sizeof reason);
-  if (rv == APR_SUCCESS && info.filetype == APR_REG) apr_cpystrn(reason, "empty", sizeof reason);
-  return apr_psprintf(cmd->pool, "%s: file '%s' does not exist or is empty (%s)",
-                      cmd->directive->directive, path ? path : arg, reason);
-}
+using module::error_text;
+using module::existing_file;
+using module::guarded;
+using module::server_config;
+using module::split_words;
 
 const char* set_engine(cmd_parms* cmd, void*, const char* arg) {
   return guarded(cmd, [&]() -> const char* {
@@ -216,6 +178,11 @@ const char* set_verify_depth(cmd_parms* cmd, void* dirconf, const char* arg) {
 }
 
 using SC = config::ServerConfig;
+using modssl::module::add_session_cache;
+using modssl::module::set_legacy_mutex;
+using modssl::module::set_session_cache_timeout;
+using modssl::module::set_ticket_key_file;
+using modssl::module::set_ticket_key_rotation;
 
 }  // namespace
 
@@ -239,6 +206,17 @@ extern "C" const command_rec modssl_commands[] = {
                   "TLS-level compression: off (on is refused: CRIME)"),
     AP_INIT_TAKE1("SSLSessionTickets", set_toggle<&SC::session_tickets>, nullptr, RSRC_CONF,
                   "Issue TLS session tickets: on or off"),
+    AP_INIT_TAKE1("SSLSessionCache", add_session_cache, nullptr, RSRC_CONF,
+                  "Inter-process session cache: none, nonenotnull, shmcb:/path[(bytes)], "
+                  "dbm:/path, or an socache provider such as memcache:host:port"),
+    AP_INIT_TAKE1("SSLSessionCacheTimeout", set_session_cache_timeout, nullptr, RSRC_CONF,
+                  "Seconds a session (and a ticket) can be resumed; default 300"),
+    AP_INIT_TAKE1("SSLSessionTicketKeyFile", set_ticket_key_file, nullptr, RSRC_CONF,
+                  "48-byte file with the session ticket key shared by a fleet of servers"),
+    AP_INIT_TAKE1("SSLSessionTicketKeyRotation", set_ticket_key_rotation, nullptr, RSRC_CONF,
+                  "How long a generated ticket key encrypts new tickets (e.g. 12h); default 12h"),
+    AP_INIT_TAKE1("SSLMutex", set_legacy_mutex, nullptr, RSRC_CONF,
+                  "Deprecated: write 'Mutex mechanism ssl-cache' instead"),
     AP_INIT_TAKE2("SSLOpenSSLConfCmd", add_conf_cmd, nullptr, RSRC_CONF,
                   "An OpenSSL SSL_CONF command and its value, e.g. Curves X25519:P-256"),
     AP_INIT_TAKE1("SSLStrictSNIVHostCheck", set_toggle<&SC::strict_sni_vhost_check>, nullptr,

@@ -38,6 +38,7 @@ void* modssl_merge_server_config(apr_pool_t* p, void* base_v, void* add_v) {
   auto* rec = make_in_pool<modssl::ServerRecord>(p);
   rec->config = modssl::config::merge(base->config, add->config);
   rec->global = base->global;  // process-wide settings come from the main server
+  rec->socache_store = base->socache_store;
   rec->server = add->server;
   return rec;
 }

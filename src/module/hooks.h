@@ -23,6 +23,9 @@ int on_bind_outgoing(conn_rec* c, ap_conf_vector_t* dir_conf, int enable);
 // api.cpp
 void register_optional_functions();
 void register_log_handlers(apr_pool_t* pconf);
+
+// status.cpp
+void register_status_hook();
 int on_expr_lookup(ap_expr_lookup_parms* parms);
 const char* on_var_lookup(apr_pool_t* p, server_rec* s, conn_rec* c, request_rec* r,
                           const char* name);

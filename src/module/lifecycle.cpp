@@ -11,6 +11,7 @@
 #include "io/client_hello.h"
 #include "module/hooks.h"
 #include "startup/contexts.h"
+#include "startup/session_setup.h"
 #include "vars/variables.h"
 #include "apr_strings.h"
 #include "http_core.h"
@@ -19,6 +20,7 @@ namespace modssl::module {
 
 int on_pre_config(apr_pool_t* pconf, apr_pool_t* /*plog*/, apr_pool_t* /*ptemp*/) {
   register_log_handlers(pconf);
+  startup::register_session_mutex(pconf);
   return OK;
 }
 
@@ -44,13 +46,21 @@ int on_post_config(apr_pool_t* pconf, apr_pool_t* /*plog*/, apr_pool_t* ptemp, s
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "%s", error.c_str());
       }
     }
-    return startup::build_all_contexts(pconf, ptemp, s, io::handshake_callbacks(keylog));
+    int rc = startup::build_all_contexts(pconf, ptemp, s, io::handshake_callbacks(keylog));
+    if (rc != OK) return rc;
+    return startup::setup_sessions(pconf, ptemp, s);
   } catch (const std::exception& e) {
     ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "TLS start-up failed: %s", e.what());
     return HTTP_INTERNAL_SERVER_ERROR;
   }
 }
 
-void on_child_init(apr_pool_t* /*pchild*/, server_rec* /*s*/) {}
+void on_child_init(apr_pool_t* pchild, server_rec* s) {
+  try {
+    startup::child_init_sessions(pchild, s);
+  } catch (const std::exception& e) {
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "TLS child initialisation: %s", e.what());
+  }
+}
 
 }  // namespace modssl::module

@@ -44,6 +44,7 @@ void register_hooks(apr_pool_t* /*p*/) {
 
   io::register_filters();
   shim::register_optional_functions();
+  shim::register_status_hook();
 }
 
 }  // namespace

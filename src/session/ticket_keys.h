@@ -22,8 +22,6 @@
 
 namespace modssl::session {
 
-inline constexpr std::chrono::seconds kDefaultTicketKeyRotation = std::chrono::hours(12);
-
 struct TicketDecryptKey {
   TicketKey key;
   bool renew = false;  // the ticket is valid but under an older key: issue a fresh one

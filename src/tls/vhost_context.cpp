@@ -215,8 +215,8 @@ Result<std::shared_ptr<VhostContext>> VhostContext::create(const ContextSpec& sp
                 "TLS_AES_128_CCM_8_SHA256");
   }
 
-  // Resumption across processes needs the shared session cache (a later issue); until then
-  // no per-process cache, so that all children behave alike. Tickets still work.
+  // No per-process cache, so that all children behave alike; start-up then connects the shared
+  // session cache (session/openssl_session_hooks.h) when SSLSessionCache names one.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   unsigned char sid_ctx[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(spec.vhost_id.data()), spec.vhost_id.size(),

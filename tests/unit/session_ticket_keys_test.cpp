@@ -103,10 +103,6 @@ TEST(TicketKeyRotation, KeyChangesExactlyAtPeriodBoundaries) {
   EXPECT_EQ(ring.period_at(-1), -1);
 }
 
-TEST(TicketKeyRotation, DefaultIntervalIsTwelveHours) {
-  EXPECT_EQ(kDefaultTicketKeyRotation, hours(12));
-}
-
 TEST(TicketKeyRotation, OldKeysDecryptForOneLifetimeThenNot) {
   // interval 1 h, lifetime 2 h: a ticket made in the last second of its period must still
   // decrypt 2 h later, so two old periods are accepted, and no more.
