@@ -163,13 +163,26 @@ void expect_every_resumption(Httpd& h, int version) {
 
 class SessionCacheShared : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
 
+// The cache lines for each variant: a file of our own, the provider's default file (under
+// DefaultRuntimeDir), and the cache's mutex placed with httpd's `Mutex` directive.
+std::string shared_cache_lines(Httpd& h, const std::string& kind) {
+  if (kind == "shmcb") return "SSLSessionCache shmcb:" + h.path("run/scache") + "(512000)";
+  if (kind == "dbm") return "SSLSessionCache dbm:" + h.path("run/scache");
+  if (kind == "shmcb_default") return "SSLSessionCache shmcb";
+  if (kind == "dbm_default") return "SSLSessionCache dbm";
+  if (kind == "shmcb_file_mutex") {
+    return "SSLSessionCache shmcb:" + h.path("run/scache") +
+           "(512000)\nMutex file:" + h.path("run") + " ssl-cache";
+  }
+  ADD_FAILURE() << "unknown cache variant " << kind;
+  return "";
+}
+
 TEST_P(SessionCacheShared, EveryResumptionAcrossChildrenSucceeds) {
   const auto& [mpm, kind] = GetParam();
   Httpd h(mpm);
-  const std::string spec = kind == "dbm" ? "dbm:" + h.path("run/scache")
-                                         : kind + ":" + h.path("run/scache") + "(512000)";
-  load_cache_provider(h, spec);
-  configure_tls_vhost(h, {.server_lines = "SSLSessionCache " + spec + "\n" + kSessionLog,
+  load_cache_provider(h, kind);
+  configure_tls_vhost(h, {.server_lines = shared_cache_lines(h, kind) + "\n" + kSessionLog,
                           .vhost_lines = "SSLSessionTickets off"});
   ASSERT_TRUE(h.start()) << h.startup_log();
   expect_every_resumption(h, TLS1_2_VERSION);
@@ -178,7 +191,8 @@ TEST_P(SessionCacheShared, EveryResumptionAcrossChildrenSucceeds) {
 
 INSTANTIATE_TEST_SUITE_P(Mpm, SessionCacheShared,
                          ::testing::Combine(::testing::Values("prefork", "event"),
-                                            ::testing::Values("shmcb", "dbm")),
+                                            ::testing::Values("shmcb", "dbm", "shmcb_default",
+                                                              "dbm_default", "shmcb_file_mutex")),
                          [](const auto& info) {
                            return std::get<0>(info.param) + "_" + std::get<1>(info.param);
                          });
@@ -329,6 +343,24 @@ TEST(SessionTicketKeyFile, SharedKeyFileResumesAcrossServers) {
   }
 }
 
+// The stock module reads the first 48 bytes of the key file and ignores the rest: a longer file
+// works, and two servers whose files start with the same 48 bytes share their tickets.
+TEST(SessionTicketKeyFile, LongerKeyFileUsesItsFirst48Bytes) {
+  const std::string key = random_bytes(48, 0x71c4e9);
+  Httpd a("event"), b("event");
+  const std::string lines =
+      "ServerName localhost:443\n  SSLSessionTickets on\n"
+      "  SSLSessionTicketKeyFile ";
+  configure_tls_vhost(a, {.vhost_lines = lines + a.write("certs/ticket.key", key + "\n", 0600)});
+  configure_tls_vhost(
+      b, {.vhost_lines = lines + b.write("certs/ticket.key", key + random_bytes(16, 9), 0600)});
+  ASSERT_TRUE(a.start()) << a.startup_log();
+  ASSERT_TRUE(b.start()) << b.startup_log();
+  auto from_a = fetch_session(a.port("tls"), TLS1_2_VERSION);
+  ASSERT_TRUE(from_a) << a.error_log();
+  EXPECT_TRUE(resumes(b.port("tls"), TLS1_2_VERSION, from_a)) << b.error_log();
+}
+
 // --- refused configurations ---------------------------------------------------------------------
 
 TEST(SessionCacheConfig, UnknownProviderIsRefused) {
@@ -343,6 +375,22 @@ TEST(SessionCacheConfig, UnknownProviderIsRefused) {
   EXPECT_TRUE(contains(r.all(), "SSLSessionCache")) << r.all();
   EXPECT_TRUE(contains(r.all(), "bogus")) << r.all();
   EXPECT_FALSE(h.start()) << "started with an unknown session cache";
+}
+
+// shmcb refuses less than 8 KiB of shared memory (mod_socache_shmcb: "size has to be >= 8192
+// bytes").
+TEST(SessionCacheConfig, TinyShmcbIsRefused) {
+  Httpd h;
+  load_cache_provider(h, "shmcb");
+  configure_tls_vhost(h,
+                      {.server_lines = "SSLSessionCache shmcb:" + h.path("run/scache") + "(1000)"});
+  ProcessResult r = h.configtest();
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_NE(r.exit_code, 0) << r.all();
+  EXPECT_TRUE(contains(r.all(), "Syntax error on line ")) << r.all();
+  EXPECT_FALSE(contains(r.all(), "Invalid command")) << "the directive is not known:\n" << r.all();
+  EXPECT_TRUE(contains(r.all(), "SSLSessionCache")) << r.all();
+  EXPECT_TRUE(contains(r.all(), "8192")) << r.all();
 }
 
 // The stock module reads the number with atoi(): only a negative one is refused ("abc" passes
