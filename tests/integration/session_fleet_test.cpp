@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -69,9 +72,34 @@ Visit visit(int port, int version, std::shared_ptr<SSL_SESSION> offer = nullptr)
 // load balancer would front them with: the session id context that a resumed session must
 // match is derived from the virtual host's name and port, and the two listen on different
 // local ports here.
+// Sets an environment variable of this process until it goes, then puts the old value back.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      setenv(name_, old_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
 class Fleet {
  public:
-  explicit Fleet(Kind kind) : kv_(kind) {}
+  // `b_module`: a mod_ssl.so for instance B other than the module under test (a fleet half
+  // way through a migration); empty for the module under test on both.
+  explicit Fleet(Kind kind, std::string b_module = "")
+      : kv_(kind), b_module_(std::move(b_module)) {}
 
   bool start(std::string* why) {
     if (!kv_.ok()) {
@@ -83,6 +111,8 @@ class Fleet {
       h->load_module(kv_.socache_module());
       h->configure("SSLSessionCache " + kv_.session_cache() + "\nSSLSessionCacheTimeout 300\n" +
                    tls_vhost(cert, "  ServerName localhost:443\n  SSLSessionTickets off\n"));
+      std::optional<ScopedEnv> module;
+      if (h == &b_ && !b_module_.empty()) module.emplace("MODSSL_UNDER_TEST", b_module_);
       if (!h->start()) {
         *why = h->startup_log();
         return false;
@@ -106,18 +136,13 @@ class Fleet {
 
  private:
   KvServer kv_;  // started first, gone last
+  std::string b_module_;
   Httpd a_;
   Httpd b_;
 };
 
-class SessionFleet : public ::testing::TestWithParam<std::tuple<Kind, int>> {};
-
 // A session from instance A resumes on B, and one from B resumes on A.
-TEST_P(SessionFleet, SessionResumesOnTheOtherInstance) {
-  const auto& [kind, version] = GetParam();
-  Fleet fleet(kind);
-  std::string why;
-  ASSERT_TRUE(fleet.start(&why)) << why;
+void expect_resumption_both_ways(Fleet& fleet, int version) {
   const int a = fleet.a().port("tls");
   const int b = fleet.b().port("tls");
 
@@ -137,6 +162,16 @@ TEST_P(SessionFleet, SessionResumesOnTheOtherInstance) {
                                 << fleet.logs();
   }
   EXPECT_FALSE(fleet.crashed()) << fleet.logs();
+}
+
+class SessionFleet : public ::testing::TestWithParam<std::tuple<Kind, int>> {};
+
+TEST_P(SessionFleet, SessionResumesOnTheOtherInstance) {
+  const auto& [kind, version] = GetParam();
+  Fleet fleet(kind);
+  std::string why;
+  ASSERT_TRUE(fleet.start(&why)) << why;
+  expect_resumption_both_ways(fleet, version);
 }
 
 // The cache server dies (killed, like a lost cache host) while both instances run: clients
@@ -178,6 +213,31 @@ TEST_P(SessionFleet, CacheServerDownMeansFullHandshakes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SessionFleet,
+                         ::testing::Combine(::testing::Values(Kind::kMemcached, Kind::kRedis),
+                                            ::testing::Values(TLS1_2_VERSION, TLS1_3_VERSION)),
+                         [](const auto& info) {
+                           return kind_name(std::get<0>(info.param)) + "_" +
+                                  version_name(std::get<1>(info.param));
+                         });
+
+// A fleet half way through a migration: A runs the module under test, B Debian's stock
+// mod_ssl, and sessions still resume both ways. This takes the same cache keys (below) and the
+// same session id context: stock's is the lower-case hex MD5 of "<ServerName>:<port>". (Under
+// MODSSL_UNDER_TEST both are the stock module, and the test holds trivially.)
+constexpr const char* kStockModule = "/usr/lib/apache2/modules/mod_ssl.so";
+
+class MixedFleet : public ::testing::TestWithParam<std::tuple<Kind, int>> {};
+
+TEST_P(MixedFleet, SessionResumesBetweenThisModuleAndStock) {
+  if (!std::filesystem::exists(kStockModule)) GTEST_SKIP() << kStockModule << " not installed";
+  const auto& [kind, version] = GetParam();
+  Fleet fleet(kind, kStockModule);
+  std::string why;
+  ASSERT_TRUE(fleet.start(&why)) << why;
+  expect_resumption_both_ways(fleet, version);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, MixedFleet,
                          ::testing::Combine(::testing::Values(Kind::kMemcached, Kind::kRedis),
                                             ::testing::Values(TLS1_2_VERSION, TLS1_3_VERSION)),
                          [](const auto& info) {
