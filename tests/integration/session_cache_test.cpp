@@ -140,6 +140,9 @@ void expect_every_resumption(Httpd& h, int version) {
   const std::size_t logged_before = session_log(h).size();
   Origin origin = open_origin(h.port("tls"), version);
   ASSERT_TRUE(origin.session) << (origin.client ? origin.client->error() : "") << h.error_log();
+  // httpd logs a request after its response has gone out: wait for the first request's line, so
+  // that it comes before those of the resumptions.
+  ASSERT_EQ(wait_for_session_log(h, logged_before + 1).size(), logged_before + 1);
   EXPECT_EQ(count_resumed(h.port("tls"), version, origin.session, kResumptions), kResumptions)
       << h.error_log();
 
@@ -225,9 +228,9 @@ INSTANTIATE_TEST_SUITE_P(Lines, SessionCacheNone,
 
 // Tickets (the default) without any cache: stateless resumption, across prefork children too
 // (they share the ticket keys made before they were forked).
-class SessionTicketsNoCache : public ::testing::TestWithParam<std::string> {};
+class SessionCacheTicketsOnly : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(SessionTicketsNoCache, EveryResumptionSucceeds) {
+TEST_P(SessionCacheTicketsOnly, EveryResumptionSucceeds) {
   Httpd h(GetParam());
   configure_tls_vhost(h, {.server_lines = std::string("SSLSessionCache none\n") + kSessionLog,
                           .vhost_lines = "SSLSessionTickets on"});
@@ -236,7 +239,7 @@ TEST_P(SessionTicketsNoCache, EveryResumptionSucceeds) {
   expect_every_resumption(h, TLS1_3_VERSION);
 }
 
-INSTANTIATE_TEST_SUITE_P(Mpm, SessionTicketsNoCache, ::testing::Values("prefork", "event"));
+INSTANTIATE_TEST_SUITE_P(Mpm, SessionCacheTicketsOnly, ::testing::Values("prefork", "event"));
 
 // --- SSLSessionCacheTimeout --------------------------------------------------------------------
 
@@ -317,7 +320,7 @@ TEST(SessionCacheSClient, SessOutThenSessInIsReused) {
 // Two servers (as behind a load balancer: the same ServerName, so the same session id context)
 // with the same 48-byte key file resume each other's tickets; with different key files they do
 // not.
-TEST(SessionTicketKeyFile, SharedKeyFileResumesAcrossServers) {
+TEST(SessionCacheTicketKeyFile, SharedKeyFileResumesAcrossServers) {
   const std::string key = random_bytes(48, 0x71c4e7);
   const std::string other_key = random_bytes(48, 0x71c4e8);
   Httpd a("event"), b("event"), c("event");
@@ -345,7 +348,7 @@ TEST(SessionTicketKeyFile, SharedKeyFileResumesAcrossServers) {
 
 // The stock module reads the first 48 bytes of the key file and ignores the rest: a longer file
 // works, and two servers whose files start with the same 48 bytes share their tickets.
-TEST(SessionTicketKeyFile, LongerKeyFileUsesItsFirst48Bytes) {
+TEST(SessionCacheTicketKeyFile, LongerKeyFileUsesItsFirst48Bytes) {
   const std::string key = random_bytes(48, 0x71c4e9);
   Httpd a("event"), b("event");
   const std::string lines =
@@ -409,7 +412,7 @@ TEST(SessionCacheConfig, NegativeTimeoutIsRefused) {
 // A ticket key file of 47 bytes: the server does not start, and says which file. (The stock
 // module finds this only at start-up, not in configtest: "AH02287: Failed to read 48 bytes
 // from <file>: (70014) End of file found".)
-TEST(SessionTicketKeyFile, ShortKeyFileStopsStartup) {
+TEST(SessionCacheTicketKeyFile, ShortKeyFileStopsStartup) {
   Httpd h;
   const std::string file = h.write("certs/ticket.key", random_bytes(47, 47), 0600);
   configure_tls_vhost(h, {.vhost_lines = "SSLSessionTicketKeyFile " + file});
@@ -422,7 +425,7 @@ TEST(SessionTicketKeyFile, ShortKeyFileStopsStartup) {
 
 // Two name-based vhosts with their own certificates on one port: a session of a.example is not
 // resumed when the client asks for b.example (TLS 1.2, session ids from the shared cache).
-TEST(SessionIdContext, SessionOfOneVhostIsNotResumedOnAnother) {
+TEST(SessionCacheIdContext, SessionOfOneVhostIsNotResumedOnAnother) {
   Httpd h("event");
   load_cache_provider(h, "shmcb");
   CertFiles a = h.make_cert("a", {.common_name = "a.example", .dns_names = {"a.example"}});
