@@ -10,21 +10,15 @@ struct Held {
   apr_size_t bytes = 0;
 };
 
-// A bucket that ends a burst of output: it must reach the client now.
-bool forces_pass(const apr_bucket* b) {
-  return APR_BUCKET_IS_FLUSH(b) || APR_BUCKET_IS_EOS(b) || AP_BUCKET_IS_EOC(b);
-}
-
-// Can the whole brigade be held with what is held already? Only small data of known length
-// and metadata that does not ask for a pass (e.g. EOR, kept in order behind its response).
+// Can the whole brigade be held with what is held already? Only small data of known length.
+// Metadata always goes on: FLUSH, EOS and EOC end a burst of output, and an EOR must reach the
+// core promptly because destroying it logs the request and frees the request's pool (holding
+// it would delay the access log line and keep that memory through a keep-alive wait).
 bool can_hold(apr_bucket_brigade* bb, apr_size_t held) {
   apr_size_t total = held;
   for (apr_bucket* b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
        b = APR_BUCKET_NEXT(b)) {
-    if (APR_BUCKET_IS_METADATA(b)) {
-      if (forces_pass(b)) return false;
-      continue;
-    }
+    if (APR_BUCKET_IS_METADATA(b)) return false;
     if (b->length == static_cast<apr_size_t>(-1)) return false;  // pipes, sockets: unknown
     total += b->length;
     if (total > kCoalesceLimit) return false;

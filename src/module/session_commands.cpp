@@ -39,9 +39,9 @@ std::string missing_provider_message(cmd_parms* cmd, const std::string& name) {
                       APR_SUCCESS;
   std::string msg = "SSLSessionCache: no session cache provider '" + name +
                     "' is loaded (providers loaded now: " + loaded_provider_names(cmd->temp_pool) +
-                    "; shmcb and dbm are built in). Load it before this line:\n    LoadModule "
+                    "; shmcb and dbm are built in). Load it before this line with: LoadModule "
                     "socache_" + name + "_module " + (exists ? installed : so);
-  if (exists) msg += "\n(on Debian: a2enmod socache_" + name + ")";
+  if (exists) msg += " (on Debian: a2enmod socache_" + name + ")";
   return msg;
 }
 
@@ -95,7 +95,7 @@ const char* set_ticket_key_file(cmd_parms* cmd, void*, const char* arg) {
     if (const char* err = existing_file(cmd, arg, &path)) return err;
     // Read now so that a wrong file fails configtest, not only the start.
     auto key = session::read_ticket_key_file(path);
-    if (!key) return error_text(cmd, "SSLSessionTicketKeyFile: " + key.error());
+    if (!key) return error_text(cmd, key.error());
     server_config(cmd).ticket_key_file = path;
     return nullptr;
   });

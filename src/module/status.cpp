@@ -21,6 +21,21 @@ namespace {
 
 using Lines = std::vector<std::pair<std::string, std::string>>;
 
+// "dead entries awaiting purge" -> "DeadEntriesAwaitingPurge", for "Name: value" keys.
+std::string camel_case(const std::string& words) {
+  std::string out;
+  bool upper = true;
+  for (char ch : words) {
+    if (ch == ' ' || ch == '_' || ch == '-') {
+      upper = true;
+      continue;
+    }
+    out += upper && ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 'a' + 'A') : ch;
+    upper = false;
+  }
+  return out;
+}
+
 std::string num(std::uint64_t v) { return std::to_string(v); }
 std::string opt(const std::optional<std::uint64_t>& v) { return v ? num(*v) : "n/a"; }
 
@@ -45,7 +60,7 @@ Lines cache_lines(std::int64_t now) {
   out.emplace_back("CacheEvicted", opt(st.store.evicted));
   out.emplace_back("CacheErrors", num(st.errors));
   out.emplace_back("CacheLock", st.locked ? "Mutex ssl-cache" : "none needed");
-  for (const auto& [k, v] : st.store.extra) out.emplace_back("Cache " + k, v);
+  for (const auto& [k, v] : st.store.extra) out.emplace_back("Cache" + camel_case(k), v);
   return out;
 }
 
@@ -72,11 +87,7 @@ int on_status(request_rec* r, int flags) {
   lines.insert(lines.end(), tickets.begin(), tickets.end());
   if (flags & AP_STATUS_SHORT) {
     for (const auto& [k, v] : lines) {
-      std::string key = "TLSSession" + k;
-      for (char& ch : key) {
-        if (ch == ' ') ch = '_';
-      }
-      ap_rprintf(r, "%s: %s\n", key.c_str(), v.c_str());
+      ap_rprintf(r, "TLSSession%s: %s\n", k.c_str(), v.c_str());
     }
     return OK;
   }

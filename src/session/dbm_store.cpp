@@ -406,14 +406,11 @@ StoreStatus DbmStore::status(std::int64_t now) {
       st.extra.emplace_back(name, std::to_string(v));
     };
     add("dead entries awaiting purge", dead);
-    st.extra.emplace_back("counters (expired too)", "this process only");
-    add("stores", stores_);
-    add("store failures", store_failures_);
-    add("hits", hits_);
-    add("misses", misses_);
-    add("removed", removed_);
-    add("damaged dropped", damaged_);
-    add("dbm errors", errors_);
+    // The cache-wide hit/miss/store counters are kept by SessionCache in shared memory; what
+    // only this store sees is counted per process and labelled so.
+    st.extra.emplace_back("expired count", "this process only");
+    add("damaged dropped by this process", damaged_);
+    add("dbm errors in this process", errors_);
   } catch (...) {
     // What was filled in stays; the rest shows as n/a.
   }

@@ -22,9 +22,9 @@ struct FileCloser {
 
 config::Result<TicketKey> parse_ticket_key_file(std::span<const unsigned char> bytes,
                                                 std::string_view source) {
-  if (bytes.size() != kTicketKeyFileSize) {
+  if (bytes.size() < kTicketKeyFileSize) {
     return config::fail("SSLSessionTicketKeyFile: '" + std::string(source) + "' holds " +
-                        std::to_string(bytes.size()) + " bytes, expected exactly " +
+                        std::to_string(bytes.size()) + " bytes, expected at least " +
                         std::to_string(kTicketKeyFileSize) +
                         " (16 bytes key name, 16 bytes HMAC secret, 16 bytes AES key); create one "
                         "with: openssl rand 48 > file");
@@ -47,17 +47,13 @@ config::Result<TicketKey> read_ticket_key_file(const std::string& path) {
     return config::fail("SSLSessionTicketKeyFile: cannot open '" + path +
                         "': " + std::strerror(errno));
   }
-  // One byte more than the format allows is enough to tell "too long" apart from "exact".
-  SecretBytes buffer(kTicketKeyFileSize + 1);
+  // Only the first 48 bytes count, as in stock mod_ssl: a key file that ends in a newline, or
+  // was made with `openssl rand 80`, keeps working.
+  SecretBytes buffer(kTicketKeyFileSize);
   const std::size_t got = std::fread(buffer.data(), 1, buffer.size(), file.get());
   if (std::ferror(file.get())) {
     return config::fail("SSLSessionTicketKeyFile: cannot read '" + path +
                         "': " + std::strerror(errno));
-  }
-  if (got > kTicketKeyFileSize) {
-    return config::fail("SSLSessionTicketKeyFile: '" + path + "' is longer than " +
-                        std::to_string(kTicketKeyFileSize) +
-                        " bytes (16 bytes key name, 16 bytes HMAC secret, 16 bytes AES key)");
   }
   return parse_ticket_key_file(buffer.view().first(got), path);
 }

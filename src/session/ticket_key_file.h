@@ -14,7 +14,8 @@ namespace modssl::session {
 
 inline constexpr std::size_t kTicketKeyFileSize = 48;
 
-// Validates the exact size; `source` (the file's path) is quoted in the error.
+// Uses the first 48 bytes and ignores any after them (as stock mod_ssl does); fewer is an
+// error that quotes `source` (the file's path).
 config::Result<TicketKey> parse_ticket_key_file(std::span<const unsigned char> bytes,
                                                 std::string_view source);
 

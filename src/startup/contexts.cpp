@@ -76,6 +76,9 @@ int build_all_contexts(apr_pool_t* pconf, apr_pool_t* ptemp, server_rec* main_se
     tls::ContextSpec spec;
     spec.config = &rec->config;
     spec.vhost_id = vhost_id(ptemp, s);
+    // Stock's ssl_util_vhostid: the ServerName's port, else 443 for a TLS vhost.
+    spec.session_id_context = apr_psprintf(ptemp, "%s:%u", s->server_hostname ? s->server_hostname : "",
+                                           s->port ? unsigned{s->port} : 443u);
     spec.server_names = server_names(s);
     spec.callbacks = callbacks;
     std::vector<std::string> warnings;

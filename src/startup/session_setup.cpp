@@ -223,7 +223,7 @@ config::Result<std::shared_ptr<const session::TicketKeyRing>> ticket_keys_for(
   }
   if (!cfg.ticket_key_file.empty()) {
     auto key = session::read_ticket_key_file(cfg.ticket_key_file);
-    if (!key) return config::fail("SSLSessionTicketKeyFile: " + key.error());
+    if (!key) return config::fail(key.error());
     return std::make_shared<const session::TicketKeyRing>(
         session::TicketKeyRing::fixed(*key, static_cast<std::int64_t>(std::time(nullptr))));
   }

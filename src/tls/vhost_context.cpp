@@ -218,10 +218,25 @@ Result<std::shared_ptr<VhostContext>> VhostContext::create(const ContextSpec& sp
   // No per-process cache, so that all children behave alike; start-up then connects the shared
   // session cache (session/openssl_session_hooks.h) when SSLSessionCache names one.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  unsigned char sid_ctx[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(spec.vhost_id.data()), spec.vhost_id.size(),
-         sid_ctx);
-  SSL_CTX_set_session_id_context(ctx, sid_ctx, SSL_MAX_SID_CTX_LENGTH);
+  // A session resumes only on the vhost that made it. The context is stock mod_ssl's (the
+  // lower-case hex MD5 of "ServerName:port"), so that a fleet mixing this module and the stock
+  // one, sharing a cache or ticket keys, resumes each other's sessions. MD5 here is a label, not
+  // a security function.
+  const std::string& sid_source =
+      spec.session_id_context.empty() ? spec.vhost_id : spec.session_id_context;
+  unsigned char md5[EVP_MAX_MD_SIZE];
+  unsigned int md5_len = 0;
+  if (!EVP_Digest(sid_source.data(), sid_source.size(), md5, &md5_len, EVP_md5(), nullptr)) {
+    return fail("cannot compute the session id context of " + spec.vhost_id + ": " +
+                drain_openssl_errors());
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  unsigned char sid_ctx[2 * 16];
+  for (unsigned int i = 0; i < md5_len && i < 16; ++i) {
+    sid_ctx[2 * i] = static_cast<unsigned char>(kHex[md5[i] >> 4]);
+    sid_ctx[2 * i + 1] = static_cast<unsigned char>(kHex[md5[i] & 0xF]);
+  }
+  SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx);
 
   if (Status st = self->load_certificates(spec, warnings); !st) return fail(st.error());
   if (Status st = self->apply_conf_cmds_to_ctx(); !st) {

@@ -27,6 +27,9 @@ struct ContextCallbacks {
 struct ContextSpec {
   const config::ServerConfig* config = nullptr;  // merged, for this vhost
   std::string vhost_id;                          // "name:port", used in messages
+  // "ServerName:port" as stock mod_ssl forms it for the session id context (port 443 when the
+  // vhost names none); empty: vhost_id.
+  std::string session_id_context;
   std::vector<std::string> server_names;         // ServerName and ServerAlias entries
   const PassphraseSource* passphrases = nullptr;
   ContextCallbacks callbacks;

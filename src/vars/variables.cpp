@@ -42,6 +42,31 @@ std::optional<std::string> server_s_dn(const Source& s) {
   return tls::name_oneline(X509_get_subject_name(cert));
 }
 
+// "Initial" for a full handshake, "Resumed" for an abbreviated one (session cache or ticket).
+std::optional<std::string> session_resumed(const Source& s) {
+  if (!s.ssl) return std::nullopt;
+  return SSL_session_reused(s.ssl) ? "Resumed" : "Initial";
+}
+
+// Upper-case hex of the session id, as stock mod_ssl prints it; unset when there is none
+// (SSLSessionCache none without tickets gives empty ids).
+std::optional<std::string> session_id(const Source& s) {
+  if (!s.ssl) return std::nullopt;
+  const SSL_SESSION* session = SSL_get_session(s.ssl);
+  if (!session) return std::nullopt;
+  unsigned int len = 0;
+  const unsigned char* id = SSL_SESSION_get_id(session, &len);
+  if (len == 0) return std::nullopt;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[id[i] >> 4];
+    out += kHex[id[i] & 0xF];
+  }
+  return out;
+}
+
 std::optional<std::string> version_library(const Source&) {
   // "OpenSSL 3.0.19 1 Jul 2025" -> "OpenSSL/3.0.19", the form mod_ssl reports.
   std::string v = OpenSSL_version(OPENSSL_VERSION);
@@ -51,12 +76,14 @@ std::optional<std::string> version_library(const Source&) {
   return v.substr(0, sp) + "/" + v.substr(sp + 1, end == std::string::npos ? end : end - sp - 1);
 }
 
-constexpr std::array<std::pair<std::string_view, Getter>, 6> kTable{{
+constexpr std::array<std::pair<std::string_view, Getter>, 8> kTable{{
     {"HTTPS", https},
     {"SSL_PROTOCOL", protocol},
     {"SSL_CIPHER", cipher},
     {"SSL_TLS_SNI", tls_sni},
     {"SSL_SERVER_S_DN", server_s_dn},
+    {"SSL_SESSION_ID", session_id},
+    {"SSL_SESSION_RESUMED", session_resumed},
     {"SSL_VERSION_LIBRARY", version_library},
 }};
 

@@ -182,11 +182,20 @@ TEST(TicketKeyFile, ParsesExactly48Bytes) {
   EXPECT_EQ(key->cipher_key[15], 47);
 }
 
-TEST(TicketKeyFile, RejectsOtherSizesNamingTheExpectedSize) {
-  for (std::size_t n : {0u, 47u, 49u}) {
+TEST(TicketKeyFile, UsesTheFirst48BytesAsStockDoes) {
+  auto exact = parse_ticket_key_file(file_bytes(48), "t.key");
+  auto longer = parse_ticket_key_file(file_bytes(49), "t.key");
+  ASSERT_TRUE(exact);
+  ASSERT_TRUE(longer);
+  EXPECT_EQ(exact->name, longer->name);
+  EXPECT_EQ(exact->cipher_key, longer->cipher_key);
+}
+
+TEST(TicketKeyFile, RejectsShorterFilesNamingTheExpectedSize) {
+  for (std::size_t n : {0u, 1u, 47u}) {
     auto key = parse_ticket_key_file(file_bytes(n), "/etc/keys/t.key");
     ASSERT_FALSE(key) << n;
-    EXPECT_NE(key.error().find("expected exactly 48"), std::string::npos) << key.error();
+    EXPECT_NE(key.error().find("expected at least 48"), std::string::npos) << key.error();
     EXPECT_NE(key.error().find("/etc/keys/t.key"), std::string::npos) << key.error();
     EXPECT_NE(key.error().find(std::to_string(n) + " bytes"), std::string::npos) << key.error();
   }
@@ -207,8 +216,8 @@ TEST(TicketKeyFile, ReadsFromDiskAndReportsProblems) {
   ASSERT_FALSE(short_file);
   EXPECT_NE(short_file.error().find("47 bytes"), std::string::npos) << short_file.error();
   auto long_file = read_ticket_key_file(write("long.key", 100));
-  ASSERT_FALSE(long_file);
-  EXPECT_NE(long_file.error().find("longer than 48"), std::string::npos) << long_file.error();
+  ASSERT_TRUE(long_file);
+  EXPECT_EQ(long_file->name, read_ticket_key_file(write("ok.key", 48))->name);
   auto missing = read_ticket_key_file(dir + "/missing.key");
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().find("cannot open"), std::string::npos) << missing.error();
