@@ -248,7 +248,7 @@ apr_status_t forget_generation(void*) {
 }  // namespace
 
 void register_session_mutex(apr_pool_t* pconf) {
-  ap_mutex_register(pconf, kMutexType, nullptr, APR_LOCK_DEFAULT, 0);
+  ap_mutex_register(pconf, kMutexType, nullptr, APR_LOCK_DEFAULT, AP_MUTEX_ALLOW_NONE);
 }
 
 int setup_sessions(apr_pool_t* pconf, apr_pool_t* ptemp, server_rec* main_server) {
