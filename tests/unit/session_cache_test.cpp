@@ -25,6 +25,7 @@
 #include <apr_pools.h>
 
 #include "pki.h"
+#include "shared_block.h"
 #include "session/shmcb_store.h"
 
 namespace modssl::session {
@@ -32,25 +33,7 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-// One anonymous shared mapping, as the parent makes before forking.
-class SharedBlock {
- public:
-  explicit SharedBlock(std::size_t size) : size_(size) {
-    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p != MAP_FAILED) data_ = p;
-  }
-  ~SharedBlock() {
-    if (data_ != nullptr) munmap(data_, size_);
-  }
-  SharedBlock(const SharedBlock&) = delete;
-  SharedBlock& operator=(const SharedBlock&) = delete;
-  void* data() const { return data_; }
-  std::size_t size() const { return size_; }
-
- private:
-  void* data_ = nullptr;
-  std::size_t size_;
-};
+using modssl::testing::SharedBlock;
 
 // A 32-byte id derived from n.
 Bytes make_id(std::uint32_t n) {
@@ -103,7 +86,9 @@ class FakeStore final : public SessionStore {
   bool needs_lock = true;
   bool store_result = true;
   FetchOutcome fetch_outcome = FetchOutcome::kHit;
-  Bytes fetch_value{1, 2, 3};
+  // From an array, not an initializer list: GCC 12 warns (maybe-uninitialized) about the list.
+  static constexpr std::uint8_t kFetchValue[] = {1, 2, 3};
+  Bytes fetch_value = Bytes(std::begin(kFetchValue), std::end(kFetchValue));
   std::string child_init_error;
   // Set by the test when the calls must happen while the mutex is (not) held.
   apr_global_mutex_t* probe_mutex = nullptr;

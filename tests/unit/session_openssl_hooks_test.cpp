@@ -19,7 +19,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "handshake_step.h"
 #include "pki.h"
+#include "shared_block.h"
 #include "session/shmcb_store.h"
 #include "session/ticket_key_derivation.h"
 #include "session/ticket_keys.h"
@@ -33,24 +35,7 @@ using tls::SslPtr;
 using SessionPtr = tls::SslSessionPtr;
 using Mode = ContextSessionSettings::CacheMode;
 
-class SharedBlock {
- public:
-  explicit SharedBlock(std::size_t size) : size_(size) {
-    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p != MAP_FAILED) data_ = p;
-  }
-  ~SharedBlock() {
-    if (data_ != nullptr) munmap(data_, size_);
-  }
-  SharedBlock(const SharedBlock&) = delete;
-  SharedBlock& operator=(const SharedBlock&) = delete;
-  void* data() const { return data_; }
-  std::size_t size() const { return size_; }
-
- private:
-  void* data_ = nullptr;
-  std::size_t size_;
-};
+using modssl::testing::SharedBlock;
 
 // Passes through to a ShmcbStore; can damage what it returns and shift the clock it is given.
 // Single process here, so it asks for no lock.
@@ -234,17 +219,7 @@ class SessionHooks : public ::testing::Test {
     return out;
   }
 
-  static bool step(SSL* ssl, const char* who) {
-    const int rc = SSL_do_handshake(ssl);
-    if (rc == 1) return true;
-    const int err = SSL_get_error(ssl, rc);
-    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
-      char buf[256];
-      ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
-      ADD_FAILURE() << who << " handshake failed: " << err << " " << buf;
-    }
-    return false;
-  }
+  static bool step(SSL* ssl, const char* who) { return testing::handshake_step(ssl, who); }
 
   // A first connection that must be full and leave a resumable session with the client.
   static Outcome first(SSL_CTX* server, int version) {

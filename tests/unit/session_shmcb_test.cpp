@@ -1,6 +1,7 @@
 // The shmcb session cache over a caller-provided block: round trips, replacement, expiry,
 // eviction, subcache spread, statistics, header validation, damaged memory, and many processes
 // sharing one block under one lock.
+#include "shared_block.h"
 #include "session/shmcb_cache.h"
 
 #include <gtest/gtest.h>
@@ -27,27 +28,7 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-// Memory as the module will have it: one anonymous shared mapping, visible to forked children.
-class SharedBlock {
- public:
-  explicit SharedBlock(std::size_t size) : size_(size) {
-    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p != MAP_FAILED) data_ = p;
-  }
-  ~SharedBlock() {
-    if (data_ != nullptr) munmap(data_, size_);
-  }
-  SharedBlock(const SharedBlock&) = delete;
-  SharedBlock& operator=(const SharedBlock&) = delete;
-
-  void* data() const { return data_; }
-  std::uint8_t* bytes() const { return static_cast<std::uint8_t*>(data_); }
-  std::size_t size() const { return size_; }
-
- private:
-  void* data_ = nullptr;
-  std::size_t size_;
-};
+using modssl::testing::SharedBlock;
 
 // A session id of `len` bytes derived from n (like a server-generated id: unique and spread).
 Bytes make_id(std::uint32_t n, std::size_t len = 32) {

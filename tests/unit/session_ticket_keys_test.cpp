@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "handshake_step.h"
 #include "pki.h"
 #include "session/ticket_key_callback.h"
 #include "session/ticket_key_derivation.h"
@@ -345,17 +346,7 @@ class TicketResumption : public ::testing::TestWithParam<int> {
     return out;
   }
 
-  static bool step(SSL* ssl, const char* who) {
-    const int rc = SSL_do_handshake(ssl);
-    if (rc == 1) return true;
-    const int err = SSL_get_error(ssl, rc);
-    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
-      char buf[256];
-      ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
-      ADD_FAILURE() << who << " handshake failed: " << err << " " << buf;
-    }
-    return false;
-  }
+  static bool step(SSL* ssl, const char* who) { return testing::handshake_step(ssl, who); }
 
   static std::vector<unsigned char> ticket_of(SSL_SESSION* session) {
     if (!session) return {};
