@@ -25,6 +25,7 @@
 #include <apr_pools.h>
 
 #include "pki.h"
+#include "session_ids.h"
 #include "shared_block.h"
 #include "session/shmcb_store.h"
 
@@ -35,17 +36,7 @@ using Bytes = std::vector<std::uint8_t>;
 
 using modssl::testing::SharedBlock;
 
-// A 32-byte id derived from n.
-Bytes make_id(std::uint32_t n) {
-  Bytes id(32);
-  std::uint64_t x = n * 0x9e3779b97f4a7c15ull + 777;
-  for (auto& b : id) {
-    x ^= x >> 29;
-    x *= 0xbf58476d1ce4e5b9ull;
-    b = static_cast<std::uint8_t>(x >> 56);
-  }
-  return id;
-}
+Bytes make_id(std::uint32_t n) { return testing::make_session_id(n); }
 
 // A value that names its id: id || writer tag (4 bytes) || filler derived from both. Any byte
 // out of place, or a value returned for another id, fails `is_value_for`.

@@ -3,6 +3,7 @@
 // values written with apr_dbm directly, reopening, start-up errors, and forked processes sharing
 // one database under one lock.
 #include "session/dbm_store.h"
+#include "session_ids.h"
 
 #include <apr_dbm.h>
 #include <apr_general.h>
@@ -33,14 +34,7 @@ using Bytes = std::vector<std::uint8_t>;
 constexpr std::int64_t kT0 = 1'700'000'000;  // a fake "now", unix seconds
 
 Bytes make_id(std::uint32_t n, std::size_t len = 32) {
-  Bytes id(len);
-  std::uint64_t x = n * 0x9e3779b97f4a7c15ull + 777;
-  for (auto& b : id) {
-    x ^= x >> 29;
-    x *= 0xbf58476d1ce4e5b9ull;
-    b = static_cast<std::uint8_t>(x >> 56);
-  }
-  return id;
+  return testing::make_session_id(n, len);
 }
 
 // Deterministic bytes from (id, version, len): the stress test recomputes what it stored.

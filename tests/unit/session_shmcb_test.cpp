@@ -1,6 +1,7 @@
 // The shmcb session cache over a caller-provided block: round trips, replacement, expiry,
 // eviction, subcache spread, statistics, header validation, damaged memory, and many processes
 // sharing one block under one lock.
+#include "session_ids.h"
 #include "shared_block.h"
 #include "session/shmcb_cache.h"
 
@@ -30,16 +31,8 @@ using Bytes = std::vector<std::uint8_t>;
 
 using modssl::testing::SharedBlock;
 
-// A session id of `len` bytes derived from n (like a server-generated id: unique and spread).
 Bytes make_id(std::uint32_t n, std::size_t len = 32) {
-  Bytes id(len);
-  std::uint64_t x = n * 0x9e3779b97f4a7c15ull + 12345;
-  for (auto& b : id) {
-    x ^= x >> 29;
-    x *= 0xbf58476d1ce4e5b9ull;
-    b = static_cast<std::uint8_t>(x >> 56);
-  }
-  return id;
+  return testing::make_session_id(n, len, 12345);
 }
 
 // Session bytes that can be checked without knowing who stored them: a 4-byte version, then a
