@@ -25,7 +25,7 @@ std::optional<std::uint64_t> parse_unsigned(std::string_view s, std::uint64_t ma
 }
 
 constexpr std::string_view kSessionCacheAllowed =
-    "none, nonenotnull, shmcb[:/path/to/datafile[(bytes)]], shm:... (alias of shmcb), "
+    "none, nonenotnull, shmcb[:/path/to/datafile[(bytes)]], shm:... (alias of shmcb), default (shmcb), "
     "dbm[:/path/to/datafile], or provider:arguments of another socache provider (e.g. "
     "memcache:host:port[,host:port...], redis:host:port)";
 
@@ -163,7 +163,8 @@ Result<SessionCacheSpec> parse_session_cache(std::string_view arg) {
                 " is not a provider name (lower-case letters, digits and '_'); allowed: " +
                 std::string(kSessionCacheAllowed));
   }
-  if (name == "shmcb" || name == "shm") {
+  // "default" is httpd's name for its default socache provider, which is shmcb (2.4.42+).
+  if (name == "shmcb" || name == "shm" || (name == "default" && bare)) {
     out.kind = SessionCacheSpec::Kind::Shmcb;
     out.provider = "shmcb";
     if (bare) return out;

@@ -338,5 +338,13 @@ TEST(ParseLegacyMutex, PathsOnNonFileMechanismsAreRefused) {
   }
 }
 
+TEST(SessionCacheDirective, DefaultIsHttpdsDefaultProviderShmcb) {
+  auto v = parse_session_cache("default");
+  ASSERT_TRUE(v) << v.error();
+  EXPECT_EQ(v->kind, Kind::Shmcb);
+  EXPECT_TRUE(v->path_or_args.empty());
+  EXPECT_EQ(v->bytes, kShmcbDefaultBytes);
+}
+
 }  // namespace
 }  // namespace modssl::config
