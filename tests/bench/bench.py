@@ -31,6 +31,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from benchlib import ceiling as ceil  # noqa: E402
+from benchlib import kvstore  # noqa: E402
 from benchlib import metrics as mt  # noqa: E402
 from benchlib import procs  # noqa: E402
 from benchlib import report  # noqa: E402
@@ -86,14 +87,19 @@ def pick_cpus(args):
     return str(allowed[0]), ",".join(str(c) for c in allowed[1:])
 
 
-def select(all_metrics, only):
-    if not only:
-        return all_metrics, True
+def select(all_metrics, only, mode):
+    """The metrics to run. In --quick (--smoke) runs, metrics marked quick=False (smoke=False)
+    -- most session-cache metrics -- only when named by id."""
     wanted = {w.strip() for w in only.split(",") if w.strip()}
     unknown = wanted - {m.id for m in all_metrics} - set(mt.GROUPS)
     if unknown:
         sys.exit(f"bench: unknown metric(s) {sorted(unknown)}; see --list")
-    chosen = [m for m in all_metrics if m.id in wanted or m.group in wanted]
+    chosen = [m for m in all_metrics
+              if (not wanted or m.id in wanted or m.group in wanted)
+              and (m.id in wanted or (m.quick if mode == "quick" else
+                                      m.smoke if mode == "smoke" else True))]
+    if not wanted:
+        return chosen, True
     return chosen, "ceiling" in wanted or any(m.ceiling for m in chosen)
 
 
@@ -152,9 +158,18 @@ class Run:
         self.modules = {"ours": os.path.abspath(ours), "stock": args.stock_module}
         self.client = os.path.join(self.build_dir, "tests", "bench", "modssl_bench_client")
         self.server_cpus, self.load_cpus = pick_cpus(args)
-        self.metrics, self.want_ceiling = select(mt.all_metrics(), args.only)
+        self.metrics, self.want_ceiling = select(mt.all_metrics(), args.only, self.mode)
+        self.named = {w.strip() for w in args.only.split(",") if w.strip()}
         self.tmp = tempfile.mkdtemp(prefix="modssl-bench-")
         os.chmod(self.tmp, 0o755)
+        # tmpfs for the dbm session cache: on disk Berkeley DB syncs on every store.
+        self.fast_tmp = None
+        for d in ("/dev/shm", "/run"):
+            if os.path.isdir(d) and os.access(d, os.W_OK):
+                self.fast_tmp = tempfile.mkdtemp(prefix="modssl-bench-", dir=d)
+                os.chmod(self.fast_tmp, 0o755)
+                break
+        self.builtin = {side: () for side in SIDES}
         self.live = []  # Apache instances currently started (stopped on any exit path)
         self.lifecycle = []
         self.errors = []
@@ -188,23 +203,44 @@ class Run:
         self.docroot = os.path.join(self.tmp, "htdocs")
         sv.make_htdocs(self.docroot)
         os.chmod(os.path.join(self.tmp, "certs"), 0o755)
-        # The session-cache variant needs SSLSessionCache in both modules.
-        if any(m.id == "resume_cache_tls12" for m in self.metrics):
+        # Which session caches each module has built in (ours: shmcb and dbm; the stock module
+        # needs mod_socache_shmcb / mod_socache_dbm): the configuration loads only what it needs.
+        for side in SIDES:
+            probe_dir = os.path.join(self.tmp, "probe-" + side)
+            self.builtin[side] = tuple(k for k in ("shmcb", "dbm") if sv.module_builtin_socache(
+                self.modules[side], k, probe_dir))
+        log("session caches built in: " + "; ".join(
+            f"{side} {', '.join(self.builtin[side]) or 'none'}" for side in SIDES))
+        # The session-cache metrics need SSLSessionCache in both modules, and memcached or
+        # redis-server for those caches.
+        cache_metrics = [m for m in self.metrics if m.group == "resume_cache"]
+        if cache_metrics:
             lacking = [side for side in SIDES if not sv.module_has_directive(
                 self.modules[side], "SSLSessionCache", os.path.join(self.tmp, "probe-" + side))]
-            if lacking:
-                self.pending["resume_cache_tls12"] = (
-                    f"{' and '.join(lacking)} module has no SSLSessionCache yet; measured "
-                    f"automatically once it has")
+            for m in cache_metrics:
+                kind = sv.cache_kind(m.profile)
+                if lacking:
+                    self.pending[m.id] = (f"{' and '.join(lacking)} module has no "
+                                          f"SSLSessionCache; measured once it has")
+                elif kind in kvstore.KINDS and not kvstore.available(kind):
+                    self.pending[m.id] = f"{kvstore.KINDS[kind]} not installed"
+
+    def active(self, m, rnd):
+        """Whether metric `m` runs in round `rnd` (--quick runs some metrics in fewer rounds)."""
+        if m.id in self.pending:
+            return False
+        return not (self.mode == "quick" and m.quick_rounds and rnd > m.quick_rounds
+                    and m.id not in self.named)
 
     def start_round(self, rnd):
-        profiles = sorted({m.profile for m in self.metrics if m.id not in self.pending})
+        profiles = sorted({m.profile for m in self.metrics if self.active(m, rnd)})
         instances = {}
         for profile in profiles:
             for side in SIDES:
                 name = f"{side}-{profile}-r{rnd}"
                 a = sv.Apache(name, self.modules[side], os.path.join(self.tmp, name), self.certs,
-                              self.docroot, profile, self.server_cpus)
+                              self.docroot, profile, self.server_cpus, self.builtin[side],
+                              self.fast_tmp)
                 a.launch()
                 self.live.append(a)
                 instances[(profile, side)] = a
@@ -235,7 +271,7 @@ class Run:
         # to a server that has not yet grown its heaps and pools under the other loads (and so
         # the same figure whichever metrics are selected).
         for m in sorted(self.metrics, key=lambda m: m.group != "memory"):
-            if m.id in self.pending:
+            if not self.active(m, rnd):
                 continue
             for side in SIDES:
                 a = instances.get((m.profile, side))
@@ -346,6 +382,8 @@ class Run:
             for e in self.errors[:20]:
                 print("  " + e)
         print(f"\nresults: {out}")
+        if self.fast_tmp:
+            shutil.rmtree(self.fast_tmp, ignore_errors=True)
         if not self.args.keep:
             shutil.rmtree(self.tmp, ignore_errors=True)
         else:

@@ -13,6 +13,7 @@ from typing import Callable, Optional
 
 from . import ceiling as ceil
 from . import procs
+from .servers import CACHE_KINDS
 from .runners import Holder, LoadError, nproc_load_threads, run_client, run_h2load
 
 
@@ -91,6 +92,35 @@ def resumed_handshakes(tls, how):
         # here rather than its full-handshake rate.
         s = _rate_sample(r, r["resumed_rate"], work=r.get("resumed", 0))
         s["resumed_fraction"] = r["resumed"] / r["ok"] if r.get("ok") else 0.0
+        return s
+    return measure
+
+
+MIN_RESUMED_FRACTION = 0.95
+
+
+def cache_resumptions(tls):
+    """Resumed handshakes/s through SSLSessionCache (a cache profile: tickets off on the server,
+    no ticket extension from the client). TLS 1.2: each thread offers the session ID of its
+    first connection every time (--session first). TLS 1.3: the server issues and stores a new
+    stateful session on every resumption; each thread offers the newest (--session newest). Fewer than 95% resumed connections is
+    a failed measurement, not a result."""
+    def measure(st, server):
+        r = run_client(st.client, [
+            "--mode", "connect", "--port", str(server.ports["rsa"]), "--tls", tls,
+            "--path", "/1k", "--resume", "cache",
+            "--session", "first" if tls == "1.2" else "newest",
+            "--connections", str(st.handshake_conns), *st.window_args()],
+            server, st.load_cpus, st.bound())
+        s = _rate_sample(r, r["resumed_rate"], work=r.get("resumed", 0))
+        s["resumed"], s["full"] = r.get("resumed"), r.get("full")
+        s["resumed_fraction"] = r["resumed"] / r["ok"] if r.get("ok") else 0.0
+        s["session_cache"] = server.session_cache
+        if s["resumed_fraction"] < MIN_RESUMED_FRACTION and not st.smoke:
+            raise LoadError(f"only {100 * s['resumed_fraction']:.1f}% of {r.get('ok')} "
+                            f"handshakes resumed (< {100 * MIN_RESUMED_FRACTION:.0f}%): failed "
+                            f"measurement ({server.session_cache}; last error: "
+                            f"{r.get('last_error') or '-'})")
         return s
     return measure
 
@@ -269,6 +299,11 @@ class Metric:
     target: str = "ratio >= 1.0"
     ceiling: Optional[Callable] = None  # (ceiling dict, samples) -> same unit, or None
     pending: Optional[str] = None  # why it is not measured yet
+    # Short runs: whether the metric runs in --quick / --smoke (otherwise only when named by id
+    # in --only), and in how many of the --quick rounds (None: all).
+    quick: bool = True
+    smoke: bool = True
+    quick_rounds: Optional[int] = None
 
 
 def _hs_ceiling(kind):
@@ -294,8 +329,17 @@ def all_metrics():
                     ceiling=lambda c, s: c.get("resumed_handshake_tls13_per_s")))
     m.append(Metric("resume_ticket_tls12", "resume", "resumed handshakes, tickets, TLS 1.2",
                     "hs/s", resumed_handshakes("1.2", "tickets")))
-    m.append(Metric("resume_cache_tls12", "resume", "resumed handshakes, session cache, TLS 1.2",
-                    "hs/s", resumed_handshakes("1.2", "cache")))
+    for kind in CACHE_KINDS:
+        for tls, how in (("1.2", "session ID"), ("1.3", "stateful PSK")):
+            m.append(Metric(f"resume_{kind}_tls{tls.replace('.', '')}", "resume_cache",
+                            f"resumed handshakes, SSLSessionCache {kind}, TLS {tls} ({how})",
+                            "hs/s", cache_resumptions(tls), profile="cache_" + kind,
+                            # --quick gets one TLS 1.2 shmcb pair (a few seconds); --smoke
+                            # both shmcb metrics; the rest full runs or --only.
+                            quick=kind == "shmcb" and tls == "1.2", quick_rounds=1,
+                            smoke=kind == "shmcb",
+                            ceiling=(lambda c, s: c.get("resumed_handshake_tls13_per_s"))
+                            if tls == "1.3" else None))
     m.append(Metric("keepalive_h1", "keepalive", "keep-alive 1 KiB GETs, HTTP/1.1, 64 conns",
                     "req/s", keepalive_requests(False)))
     m.append(Metric("keepalive_h2", "keepalive", "1 KiB GETs, HTTP/2, 16 conns x 4 streams",
@@ -313,4 +357,4 @@ def all_metrics():
     return m
 
 
-GROUPS = ("handshake", "resume", "keepalive", "bulk", "memory", "slowhs", "ceiling")
+GROUPS = ("handshake", "resume", "resume_cache", "keepalive", "bulk", "memory", "slowhs", "ceiling")

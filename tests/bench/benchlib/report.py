@@ -161,7 +161,7 @@ def table(metrics, summaries, pending):
 
 def _notes(m, s):
     o, st = s["ours"], s["stock"]
-    if m.group == "resume":
+    if m.group in ("resume", "resume_cache"):
         return f"resumed {_pct(o.get('resumed_fraction_median'))} / " \
                f"{_pct(st.get('resumed_fraction_median'))} of connections"
     if m.group == "memory":

@@ -9,7 +9,11 @@
 //
 // Modes (one per run; every run is bounded by --max-seconds):
 //   connect    --connections threads, each: connect, handshake, one GET with "Connection:
-//              close", read the response, close; repeat. --resume none|tickets|cache.
+//              close", read the response, close; repeat. --resume none|tickets|cache;
+//              --session newest (offer the newest session the server gave, as browsers do)
+//              or first (offer the session of the thread's first connection every time: a
+//              TLS 1.2 session ID, resumed again and again). RESULT counts ok, resumed and
+//              full (ok but not resumed) connections.
 //              Used for full and resumed handshakes/s and for the "normal clients" of the
 //              slow-handshake metric (latency percentiles, failures counted).
 //   keepalive  --connections threads, each one keep-alive connection doing GETs back to back
@@ -59,6 +63,7 @@ struct Options {
   std::string path = "/1k";
   ClientSettings tls;
   std::string resume = "none";  // none | tickets | cache
+  std::string session = "newest";  // newest | first: which session a resuming thread offers
   int connections = 16;
   double warmup = 0.5;
   double duration = 5;
@@ -78,7 +83,7 @@ struct Options {
   std::fprintf(stderr,
                "modssl_bench_client: %s\n"
                "usage: modssl_bench_client --mode connect|keepalive|idle|slow --port N\n"
-               "  [--path /1k] [--tls 1.2|1.3|any] [--resume none|tickets|cache]\n"
+               "  [--path /1k] [--tls 1.2|1.3|any] [--resume none|tickets|cache] [--session newest|first]\n"
                "  [--connections N] [--warmup S] [--duration S] [--min-ops N] [--max-seconds S]\n"
                "  [--timeout-ms N] [--count N] [--partial-bytes N] [--hold S] [--sni NAME]\n"
                "  [--drain 0|1]\n",
@@ -107,6 +112,7 @@ Options parse(int argc, char** argv) {
   take("tls", o.tls.tls);
   take("sni", o.tls.sni);
   take("resume", o.resume);
+  take("session", o.session);
   take("connections", o.connections);
   take("warmup", o.warmup);
   take("duration", o.duration);
@@ -122,6 +128,7 @@ Options parse(int argc, char** argv) {
   if (!kv.empty()) usage("unknown option --" + kv.begin()->first);
   if (o.port <= 0) usage("--port is required");
   if (o.resume != "none" && o.resume != "tickets" && o.resume != "cache") usage("bad --resume");
+  if (o.session != "newest" && o.session != "first") usage("bad --session");
   if (o.tls.tls != "1.2" && o.tls.tls != "1.3" && o.tls.tls != "any") usage("bad --tls");
   o.tls.no_tickets = o.resume == "cache";
   o.connections = std::max(1, o.connections);
@@ -280,6 +287,7 @@ int run_workers(const Options& o, Worker worker, const char* mode_name) {
       .num("ok", static_cast<double>(all.ok))
       .num("failed", static_cast<double>(all.failed))
       .num("resumed", static_cast<double>(all.resumed))
+      .num("full", static_cast<double>(all.ok - all.resumed))
       .num("rate", seconds > 0 ? static_cast<double>(all.ok) / seconds : 0)
       .num("resumed_rate", seconds > 0 ? static_cast<double>(all.resumed) / seconds : 0)
       .num("success_fraction", attempts ? static_cast<double>(all.ok) / static_cast<double>(attempts) : 0)
@@ -299,6 +307,7 @@ int run_connect(const Options& o) {
   CtxPtr ctx = make_client_ctx(o.tls);
   const sockaddr_in addr = loopback(o.port);
   const bool resume = o.resume != "none";
+  const bool first_only = o.session == "first";
   auto worker = [&](Window& w, std::atomic<int>* slot, Tally& t) {
     SessionPtr session;
     Connection c;
@@ -312,8 +321,9 @@ int run_connect(const Options& o) {
                 c.get(o.path, false, r);
       ok = ok && r.status == 200;
       const bool reused = ok && c.reused();
-      if (ok && resume) {
-        // Keep the newest ticket, as browsers do (TLS 1.3 tickets come after the handshake).
+      if (ok && resume && (!first_only || !session)) {
+        // Keep the newest ticket, as browsers do (TLS 1.3 tickets come after the handshake);
+        // with --session first, only the first connection's session, offered ever after.
         if (SessionPtr fresh = c.session()) session = std::move(fresh);
       }
       if (ok && t.protocol.empty()) t.protocol = c.protocol(), t.cipher = c.cipher();
