@@ -183,43 +183,13 @@ class SessionHooks : public ::testing::Test {
     SSL_CTX_set_max_proto_version(client_ctx.get(), version);
     SslPtr client(SSL_new(client_ctx.get()));
     SslPtr srv(SSL_new(server));
-    BIO* client_end = nullptr;
-    BIO* server_end = nullptr;
-    if (BIO_new_bio_pair(&client_end, 0, &server_end, 0) != 1) {
-      ADD_FAILURE() << "BIO pair";
-      return out;
-    }
-    SSL_set_bio(client.get(), client_end, client_end);
-    SSL_set_bio(srv.get(), server_end, server_end);
-    SSL_set_connect_state(client.get());
-    SSL_set_accept_state(srv.get());
-    if (offer) {
-      EXPECT_EQ(SSL_set_session(client.get(), offer), 1);
-    }
-
-    bool client_done = false;
-    bool server_done = false;
-    for (int round = 0; round < 50 && !(client_done && server_done); ++round) {
-      if (!client_done) client_done = step(client.get(), "client");
-      if (!server_done) server_done = step(srv.get(), "server");
-      if (::testing::Test::HasFailure()) return out;
-    }
-    EXPECT_TRUE(client_done && server_done) << "handshake did not finish";
-    unsigned char byte;
-    EXPECT_LE(SSL_read(client.get(), &byte, 1), 0);
-    EXPECT_EQ(SSL_get_error(client.get(), -1), SSL_ERROR_WANT_READ);
-    out.reused = SSL_session_reused(client.get()) == 1;
-    EXPECT_EQ(out.reused, SSL_session_reused(srv.get()) == 1) << "client and server disagree";
-    out.session.reset(SSL_get1_session(client.get()));
-    unsigned int id_len = 0;
-    const unsigned char* id = SSL_SESSION_get_id(SSL_get_session(srv.get()), &id_len);
-    out.server_id.assign(id, id + id_len);
-    SSL_shutdown(client.get());
-    SSL_shutdown(srv.get());
+    testing::MemoryHandshake hs = testing::run_memory_handshake(client.get(), srv.get(), offer);
+    out.reused = hs.reused;
+    out.session.reset(hs.session);
+    out.server_id = std::move(hs.server_id);
     return out;
   }
 
-  static bool step(SSL* ssl, const char* who) { return testing::handshake_step(ssl, who); }
 
   // A first connection that must be full and leave a resumable session with the client.
   static Outcome first(SSL_CTX* server, int version) {
