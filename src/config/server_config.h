@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "config/passphrase_directives.h"
+#include "config/random_seed_directives.h"
 #include "config/result.h"
 #include "config/session_directives.h"
 
@@ -93,7 +95,11 @@ struct GlobalConfig {
   SniPolicy sni_policy = SniPolicy::Unset;  // default Secure
   // SSLSessionCache; unset = no inter-process cache (start-up warns, as stock does).
   std::optional<SessionCacheSpec> session_cache;
-  // Later issues add: pass-phrase dialog, random seeds, crypto device.
+  // SSLPassPhraseDialog (default builtin).
+  PassphraseDialogSpec passphrase_dialog;
+  // SSLRandomSeed lines in order; SSLCryptoDevice (empty = builtin).
+  std::vector<RandomSeedSpec> random_seeds;
+  std::string crypto_device;
 };
 
 }  // namespace modssl::config

@@ -14,6 +14,7 @@
 #include "module/command_support.h"
 #include "module/config_records.h"
 #include "module/session_commands.h"
+#include "module/startup_commands.h"
 #include "tls/conf_commands.h"
 
 namespace {
@@ -178,7 +179,10 @@ const char* set_verify_depth(cmd_parms* cmd, void* dirconf, const char* arg) {
 }
 
 using SC = config::ServerConfig;
+using modssl::module::add_random_seed;
 using modssl::module::add_session_cache;
+using modssl::module::set_crypto_device;
+using modssl::module::set_passphrase_dialog;
 using modssl::module::set_legacy_mutex;
 using modssl::module::set_session_cache_timeout;
 using modssl::module::set_ticket_key_file;
@@ -206,6 +210,14 @@ extern "C" const command_rec modssl_commands[] = {
                   "TLS-level compression: off (on is refused: CRIME)"),
     AP_INIT_TAKE1("SSLSessionTickets", set_toggle<&SC::session_tickets>, nullptr, RSRC_CONF,
                   "Issue TLS session tickets: on or off"),
+    AP_INIT_RAW_ARGS("SSLPassPhraseDialog", set_passphrase_dialog, nullptr, RSRC_CONF,
+                     "How encrypted private keys are unlocked at start-up: builtin (ask on "
+                     "the terminal), exec:/path/to/program, or |/path/to/program [args]"),
+    AP_INIT_RAW_ARGS("SSLRandomSeed", add_random_seed, nullptr, RSRC_CONF,
+                     "Seed source for OpenSSL's generator: startup|connect builtin|"
+                     "file:/path [bytes]|exec:/path [bytes]|egd:/path"),
+    AP_INIT_TAKE1("SSLCryptoDevice", set_crypto_device, nullptr, RSRC_CONF,
+                  "OpenSSL engine or provider for key operations: builtin (default)"),
     AP_INIT_TAKE1("SSLSessionCache", add_session_cache, nullptr, RSRC_CONF,
                   "Inter-process session cache: none, nonenotnull, shmcb:/path[(bytes)], "
                   "dbm:/path, or an socache provider such as memcache:host:port"),
