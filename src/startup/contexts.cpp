@@ -8,6 +8,8 @@
 #include "http_log.h"
 #include "http_ssl.h"
 #include "mod_ssl.h"
+#include "startup/passphrase_dialog.h"
+#include "tls/pem_files.h"
 
 namespace modssl::startup {
 namespace {
@@ -48,6 +50,18 @@ void add_certificates_from_hooks(apr_pool_t* p, server_rec* s, config::ServerCon
   }
 }
 
+// The key type of the certificate that goes with `key_path` ("RSA", "ECC", ...), for the
+// pass-phrase prompt: the key itself is still encrypted.
+std::string key_type_for(const config::ServerConfig& cfg, const std::string& key_path) {
+  for (std::size_t i = 0; i < cfg.certificate_files.size(); ++i) {
+    const bool key_in_cert = i >= cfg.key_files.size() || cfg.key_files[i].empty();
+    if ((key_in_cert ? cfg.certificate_files[i] : cfg.key_files[i]) != key_path) continue;
+    auto cert = tls::load_certificate_file(cfg.certificate_files[i]);
+    if (cert) return tls::key_type_name(X509_get0_pubkey(cert->leaf.get()));
+  }
+  return "RSA";
+}
+
 }  // namespace
 
 const char* vhost_id(apr_pool_t* p, server_rec* s) {
@@ -59,6 +73,7 @@ const char* vhost_id(apr_pool_t* p, server_rec* s) {
 int build_all_contexts(apr_pool_t* pconf, apr_pool_t* ptemp, server_rec* main_server,
                        const tls::ContextCallbacks& callbacks) {
   int enabled = 0;
+  PassphraseDialog dialog(main_server, server_record(main_server)->global.passphrase_dialog);
   for (server_rec* s = main_server; s; s = s->next) {
     ServerRecord* rec = server_record(s);
     rec->server = s;
@@ -81,6 +96,10 @@ int build_all_contexts(apr_pool_t* pconf, apr_pool_t* ptemp, server_rec* main_se
                                            s->port ? unsigned{s->port} : 443u);
     spec.server_names = server_names(s);
     spec.callbacks = callbacks;
+    const config::ServerConfig* cfg = &rec->config;
+    tls::PassphraseSource passphrases = dialog.source(
+        spec.vhost_id, [cfg](const std::string& key_path) { return key_type_for(*cfg, key_path); });
+    spec.passphrases = &passphrases;
     std::vector<std::string> warnings;
     auto ctx = tls::VhostContext::create(spec, warnings);
     for (const std::string& w : warnings) {
