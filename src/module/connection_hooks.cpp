@@ -6,6 +6,7 @@
 #include "io/async_handshake.h"
 #include "io/tls_connection.h"
 #include "module/hooks.h"
+#include "startup/random_seed.h"
 #include "tls/vhost_context.h"
 
 namespace modssl::module {
@@ -14,6 +15,7 @@ int on_pre_connection(conn_rec* c, void* /*csd*/) {
   if (c->master || c->outgoing || io::tls_disabled(c)) return DECLINED;
   ServerRecord* rec = server_record(c->base_server);
   if (!rec || !rec->context) return DECLINED;
+  startup::seed_connection(c);  // SSLRandomSeed connect ...; a flag test when none is configured
   return io::attach_tls(c, rec->context->ssl_ctx()) ? OK : DONE;
 }
 

@@ -11,6 +11,7 @@
 #include "io/client_hello.h"
 #include "module/hooks.h"
 #include "startup/contexts.h"
+#include "startup/random_seed.h"
 #include "startup/session_setup.h"
 #include "vars/variables.h"
 #include "apr_strings.h"
@@ -46,6 +47,8 @@ int on_post_config(apr_pool_t* pconf, apr_pool_t* /*plog*/, apr_pool_t* ptemp, s
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "%s", error.c_str());
       }
     }
+    // SSLCryptoDevice and the startup SSLRandomSeed sources, before any key is used (as stock).
+    if (int seeded = startup::apply_random_seeds(ptemp, s); seeded != OK) return seeded;
     int rc = startup::build_all_contexts(pconf, ptemp, s, io::handshake_callbacks(keylog));
     if (rc != OK) return rc;
     return startup::setup_sessions(pconf, ptemp, s);
@@ -58,6 +61,7 @@ int on_post_config(apr_pool_t* pconf, apr_pool_t* /*plog*/, apr_pool_t* ptemp, s
 void on_child_init(apr_pool_t* pchild, server_rec* s) {
   try {
     startup::child_init_sessions(pchild, s);
+    startup::child_init_random_seeds(pchild, s);
   } catch (const std::exception& e) {
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "TLS child initialisation: %s", e.what());
   }
