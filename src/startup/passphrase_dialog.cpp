@@ -14,6 +14,11 @@
 #include <span>
 #include <vector>
 
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "adapter/records.h"
 #include "ap_release.h"
 #include "apr_pools.h"
@@ -31,8 +36,6 @@ struct PassphraseMemory {
   std::map<std::string, session::SecretBytes> by_key;
   // Every pass phrase given in this process, in order: tried on further keys before asking.
   std::vector<session::SecretBytes> known;
-  // The per-key state of the load in progress: candidates to try before the dialog.
-  std::map<std::string, std::vector<session::SecretBytes>> candidates;
   std::unique_ptr<PipeProgram> pipe;
   bool banner_shown = false;
 };
@@ -74,6 +77,29 @@ std::string text(const session::SecretBytes& b) {
 
 bool same(const session::SecretBytes& a, const session::SecretBytes& b) {
   return a.size() == b.size() && std::equal(a.data(), a.data() + a.size(), b.data());
+}
+
+// Whether `phrase` decrypts the PEM private key in `path`.
+int give_phrase(char* buf, int size, int /*rwflag*/, void* u) {
+  const auto* phrase = static_cast<const std::string*>(u);
+  const int n = static_cast<int>(std::min<std::size_t>(phrase->size(), static_cast<std::size_t>(size)));
+  std::memcpy(buf, phrase->data(), static_cast<std::size_t>(n));
+  return n;
+}
+
+bool opens_key(const std::string& path, const std::string& phrase) {
+  BIO* bio = BIO_new_file(path.c_str(), "r");
+  if (!bio) {
+    ERR_clear_error();
+    return false;
+  }
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, give_phrase,
+                                          const_cast<std::string*>(&phrase));
+  BIO_free(bio);
+  ERR_clear_error();
+  if (!key) return false;
+  EVP_PKEY_free(key);
+  return true;
 }
 
 void tty_write(int fd, const std::string& s) { (void)!write(fd, s.data(), s.size()); }
@@ -128,37 +154,42 @@ tls::PassphraseSource PassphraseDialog::source(
 
 std::optional<std::string> PassphraseDialog::ask(const Request& r, int attempt) {
   const std::string id = file_identity(r.key_path);
-  std::vector<session::SecretBytes>& tries = memory_.candidates[id];
-  if (attempt == 0) {
-    // Try what is known first: this file's own pass phrase from an earlier pass, then every
-    // pass phrase given so far (several keys often share one).
-    tries.clear();
-    if (auto it = memory_.by_key.find(id); it != memory_.by_key.end()) tries.push_back(it->second);
-    for (const session::SecretBytes& k : memory_.known) {
-      if (std::none_of(tries.begin(), tries.end(),
-                       [&](const session::SecretBytes& t) { return same(t, k); }))
-        tries.push_back(k);
-    }
-  } else {
-    memory_.by_key.erase(id);  // the previous one was wrong
+  // Every pass phrase handed out has been checked against the key file, so the loader asking
+  // again means the key cannot be read with it after all: stop rather than loop.
+  if (attempt > 0) {
+    memory_.by_key.erase(id);
+    return std::nullopt;
   }
-  std::optional<std::string> phrase;
-  if (static_cast<std::size_t>(attempt) < tries.size()) {
-    phrase = text(tries[static_cast<std::size_t>(attempt)]);
-  } else {
-    phrase = from_dialog(r, attempt - static_cast<int>(tries.size()));
-    if (!phrase) {
-      memory_.candidates.erase(id);
-      return std::nullopt;
-    }
-    session::SecretBytes given = secret(*phrase);
-    if (std::none_of(memory_.known.begin(), memory_.known.end(),
-                     [&](const session::SecretBytes& k) { return same(k, given); }))
-      memory_.known.push_back(given);
+  // What is known first: this file's own pass phrase from an earlier pass or restart, then every
+  // pass phrase given so far (several keys often share one).
+  std::vector<const session::SecretBytes*> tries;
+  if (auto it = memory_.by_key.find(id); it != memory_.by_key.end()) tries.push_back(&it->second);
+  for (const session::SecretBytes& k : memory_.known) {
+    if (std::none_of(tries.begin(), tries.end(),
+                     [&](const session::SecretBytes* t) { return same(*t, k); }))
+      tries.push_back(&k);
   }
-  // Kept as this file's pass phrase until a further attempt says it was wrong.
-  memory_.by_key[id] = secret(*phrase);
-  return phrase;
+  for (const session::SecretBytes* t : tries) {
+    std::string phrase = text(*t);
+    if (opens_key(r.key_path, phrase)) {
+      memory_.by_key[id] = secret(phrase);
+      return phrase;
+    }
+    OPENSSL_cleanse(phrase.data(), phrase.size());
+  }
+  for (int prompt = 0;; ++prompt) {
+    std::optional<std::string> phrase = from_dialog(r, prompt);
+    if (!phrase) return std::nullopt;
+    if (opens_key(r.key_path, *phrase)) {
+      session::SecretBytes given = secret(*phrase);
+      if (std::none_of(memory_.known.begin(), memory_.known.end(),
+                       [&](const session::SecretBytes& k) { return same(k, given); }))
+        memory_.known.push_back(given);
+      memory_.by_key[id] = std::move(given);
+      return phrase;
+    }
+    OPENSSL_cleanse(phrase->data(), phrase->size());
+  }
 }
 
 std::optional<std::string> PassphraseDialog::from_dialog(const Request& r, int prompt) {
