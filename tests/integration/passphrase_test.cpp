@@ -145,6 +145,16 @@ TEST(PassphraseDialog, MissingExecProgramFailsConfigtest) {
   EXPECT_NE(t.all().find("SSLPassPhraseDialog"), std::string::npos) << t.all();
 }
 
+TEST(PassphraseDialog, IsRefusedInsideAVirtualHost) {
+  Httpd h;
+  CertFiles cert = h.make_cert("plain");
+  h.configure(listen_https("tls") +
+              tls_virtual_host("tls", certificate_lines(cert) + "  SSLPassPhraseDialog builtin\n"));
+  ProcessResult t = h.configtest();
+  EXPECT_NE(t.exit_code, 0) << t.all();
+  EXPECT_NE(t.all().find("SSLPassPhraseDialog"), std::string::npos) << t.all();
+}
+
 TEST(PassphraseDialog, PipeProgramUnlocksRsaAndEcdsaKeys) {
   Httpd h;
   CertFiles rsa = h.make_cert("rsa", {.key_type = testing::KeyType::Rsa2048});
