@@ -167,10 +167,12 @@ long seed_from_program(const Spec& spec, std::chrono::milliseconds timeout, std:
   if (w == 0) {
     ::kill(pid, enough ? SIGTERM : SIGKILL);
     ::waitpid(pid, &status, 0);
-    if (enough) status = 0;
-    else timed_out = true;
+    if (!enough) timed_out = true;
   }
-  if (timed_out && !enough) {
+  // What was asked for has been read: how the program ends afterwards (SIGPIPE once we stop
+  // reading, our SIGTERM, an exit status) does not matter.
+  if (enough) return done;
+  if (timed_out) {
     *error = "'" + spec.path + "' did not finish within " + std::to_string(timeout.count()) +
              " ms (" + std::to_string(done) + " of " + std::to_string(bytes) + " bytes read)";
     return -1;
