@@ -97,8 +97,11 @@ int build_all_contexts(apr_pool_t* pconf, apr_pool_t* ptemp, server_rec* main_se
     spec.server_names = server_names(s);
     spec.callbacks = callbacks;
     const config::ServerConfig* cfg = &rec->config;
-    tls::PassphraseSource passphrases = dialog.source(
-        spec.vhost_id, [cfg](const std::string& key_path) { return key_type_for(*cfg, key_path); });
+    // Pass-phrase programs get stock's vhost id ("ServerName:port", 443 when the ServerName
+    // has no port), so that scripts keyed on it keep working.
+    tls::PassphraseSource passphrases =
+        dialog.source(spec.session_id_context,
+                      [cfg](const std::string& key_path) { return key_type_for(*cfg, key_path); });
     spec.passphrases = &passphrases;
     std::vector<std::string> warnings;
     auto ctx = tls::VhostContext::create(spec, warnings);

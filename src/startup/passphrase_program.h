@@ -14,7 +14,9 @@
 namespace modssl::startup {
 
 // How long a program may take to answer before it is given up on (and killed, for exec:).
-inline constexpr std::chrono::seconds kPassphraseProgramTimeout{60};
+// Generous on purpose: Debian's default program (/usr/share/apache2/ask-for-passphrase) waits
+// for a person to type at a terminal or through systemd-ask-password.
+inline constexpr std::chrono::seconds kPassphraseProgramTimeout{300};
 
 // Runs argv[0] with arguments argv[1..] (no shell; stdin /dev/null, stderr inherited) and
 // returns the first line of its standard output without the line end. Errors: the program
