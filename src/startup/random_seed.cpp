@@ -12,8 +12,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/engine.h>
 #include <openssl/err.h>
+#include <openssl/opensslconf.h>
+#include <openssl/provider.h>
+// OpenSSL 3 keeps the ENGINE API, deprecated; a build without it (no-engine, or
+// OPENSSL_API_COMPAT >= 3.0) checks for a provider of that name instead.
+#if !defined(OPENSSL_NO_ENGINE) && !defined(OPENSSL_NO_DEPRECATED_3_0)
+#define MODSSL_HAVE_ENGINE 1
+#include <openssl/engine.h>
+#endif
 #include <openssl/rand.h>
 
 #include <atomic>
@@ -275,6 +282,7 @@ long seed_one(const Spec& spec, std::chrono::milliseconds timeout, std::string* 
 
 int apply_crypto_device(server_rec* s, const std::string& id) {
   if (id.empty()) return OK;
+#ifdef MODSSL_HAVE_ENGINE
   ENGINE* e = ENGINE_by_id(id.c_str());
   if (!e) {
     ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
@@ -291,6 +299,17 @@ int apply_crypto_device(server_rec* s, const std::string& id) {
   }
   ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "SSLCryptoDevice: using the OpenSSL engine '%s'",
                id.c_str());
+#else
+  // Loaded for the life of the process, next to the default provider.
+  if (!OSSL_PROVIDER_available(nullptr, id.c_str()) &&
+      !OSSL_PROVIDER_try_load(nullptr, id.c_str(), 1)) {
+    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                 "SSLCryptoDevice: cannot load the OpenSSL provider '%s'", id.c_str());
+    return HTTP_INTERNAL_SERVER_ERROR;
+  }
+  ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "SSLCryptoDevice: using the OpenSSL provider '%s'",
+               id.c_str());
+#endif
   return OK;
 }
 
@@ -367,6 +386,7 @@ void seed_connection_slow(conn_rec* c) {
 }  // namespace detail
 
 bool crypto_device_exists(const std::string& id, std::string* available) {
+#ifdef MODSSL_HAVE_ENGINE
   if (ENGINE* e = ENGINE_by_id(id.c_str())) {
     ENGINE_free(e);
     return true;
@@ -379,6 +399,17 @@ bool crypto_device_exists(const std::string& id, std::string* available) {
   }
   *available = list;
   return false;
+#else
+  if (OSSL_PROVIDER_available(nullptr, id.c_str())) return true;
+  // Loading it once tells whether it exists; the real load happens at start-up.
+  if (OSSL_PROVIDER* p = OSSL_PROVIDER_try_load(nullptr, id.c_str(), 1)) {
+    OSSL_PROVIDER_unload(p);
+    return true;
+  }
+  ERR_clear_error();
+  available->clear();
+  return false;
+#endif
 }
 
 }  // namespace modssl::startup

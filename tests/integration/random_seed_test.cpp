@@ -153,6 +153,17 @@ TEST(CryptoDevice, BuiltinServes) {
   expect_serves(h);
 }
 
+// OpenSSL 3 still has its "dynamic" engine built in (stock lists it as the one choice besides
+// builtin); naming it must pass configtest and keep serving.
+TEST(CryptoDevice, KnownEngineIsAccepted) {
+  Httpd h;
+  configure_tls_vhost(h, {.server_lines = "SSLCryptoDevice dynamic\n"});
+  ProcessResult t = h.configtest();
+  EXPECT_EQ(t.exit_code, 0) << t.all();
+  ASSERT_TRUE(h.start()) << h.startup_log();
+  expect_serves(h);
+}
+
 TEST(CryptoDevice, UnknownEngineFailsConfigtest) {
   Httpd h;
   configure_tls_vhost(h, {.server_lines = "SSLCryptoDevice nosuchengine\n"});
