@@ -104,16 +104,31 @@ bool opens_key(const std::string& path, const std::string& phrase) {
 
 void tty_write(int fd, const std::string& s) { (void)!write(fd, s.data(), s.size()); }
 
-// One line from the terminal with echo off; nullopt on end of input or a read error.
-std::optional<std::string> read_hidden_line(int fd) {
-  termios old {};
-  const bool is_tty = tcgetattr(fd, &old) == 0;
-  if (is_tty) {
-    termios quiet = old;
+// Terminal echo off while a pass phrase is typed. Off before the prompt is written, so that
+// nothing typed ahead of the prompt is echoed, and without flushing input typed ahead.
+class EchoOff {
+ public:
+  explicit EchoOff(int fd) : fd_(fd), is_tty_(tcgetattr(fd, &old_) == 0) {
+    if (!is_tty_) return;
+    termios quiet = old_;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     quiet.c_lflag |= ECHONL;
-    tcsetattr(fd, TCSAFLUSH, &quiet);
+    tcsetattr(fd_, TCSANOW, &quiet);
   }
+  ~EchoOff() {
+    if (is_tty_) tcsetattr(fd_, TCSANOW, &old_);
+  }
+  EchoOff(const EchoOff&) = delete;
+  EchoOff& operator=(const EchoOff&) = delete;
+
+ private:
+  int fd_;
+  termios old_{};
+  bool is_tty_;
+};
+
+// One line from the terminal; nullopt on end of input or a read error.
+std::optional<std::string> read_line(int fd) {
   std::string line;
   bool ended = false;
   for (;;) {
@@ -127,7 +142,6 @@ std::optional<std::string> read_hidden_line(int fd) {
     if (c == '\n' || c == '\r') break;
     if (line.size() < 8192) line.push_back(c);
   }
-  if (is_tty) tcsetattr(fd, TCSAFLUSH, &old);
   if (ended && line.empty()) return std::nullopt;
   return line;
 }
@@ -237,8 +251,11 @@ std::optional<std::string> PassphraseDialog::from_terminal(const Request& r, int
                          (kDialogPrompts - prompt == 1 ? "y" : "ies") + " permitted).\n");
   std::optional<std::string> line;
   for (;;) {
-    tty_write(fd, "Enter pass phrase for " + r.vhost_id + " (" + r.key_type + "):");
-    line = read_hidden_line(fd);
+    {
+      EchoOff quiet(fd);
+      tty_write(fd, "Enter pass phrase for " + r.vhost_id + " (" + r.key_type + "):");
+      line = read_line(fd);
+    }
     if (!line || !line->empty()) break;
     tty_write(fd, "Apache:mod_ssl:Error: Pass phrase empty (needs to be at least 1 character).\n");
   }
