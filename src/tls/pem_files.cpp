@@ -93,6 +93,8 @@ Result<CertificateFile> load_certificate_file(const std::string& path) {
 Result<EvpPkeyPtr> load_private_key(const std::string& path, const PassphraseSource* passphrases) {
   // Each attempt re-reads the file: OpenSSL consumes the PEM block even when decryption fails.
   PassphraseRequest req{passphrases, &path};
+  constexpr int kMaxPassphraseAttempts = 10;
+  std::string last_decrypt_error;
   for (;;) {
     auto bio = open_for_reading(path);
     if (!bio) return fail(bio.error());
@@ -106,11 +108,17 @@ Result<EvpPkeyPtr> load_private_key(const std::string& path, const PassphraseSou
         return fail("private key '" + path +
                     "' is encrypted and no pass phrase is available (see SSLPassPhraseDialog)");
       }
-      return fail("private key '" + path + "': no valid pass phrase was given");
+      return fail("private key '" + path + "': no valid pass phrase was given" +
+                  (last_decrypt_error.empty() ? std::string()
+                                              : " (OpenSSL: " + last_decrypt_error + ")"));
     }
-    if (req.asked && ERR_GET_REASON(e) == EVP_R_BAD_DECRYPT) {
-      ERR_clear_error();
-      continue;  // wrong pass phrase: ask again (the source decides when to give up)
+    // A wrong pass phrase shows as EVP's or PEM's "bad decrypt" for PKCS#8, but for traditional
+    // PEM ("Proc-Type: 4,ENCRYPTED") often as a decoding error of the garbage it decrypted to:
+    // any failure after a pass phrase was given is treated as a wrong one, and asked again (the
+    // source decides when to give up; the cap only guards against a source that never does).
+    if (req.asked && req.attempt < kMaxPassphraseAttempts) {
+      last_decrypt_error = drain_openssl_errors();
+      continue;
     }
     if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
       ERR_clear_error();
