@@ -35,8 +35,10 @@ class TtyServer {
     ProcessResult t = h.configtest();  // writes conf/httpd.conf
     EXPECT_EQ(t.exit_code, 0) << t.all();
     const std::string conf = h.path("conf/httpd.conf");
+    const auto env = h.process_environment();
     pid_ = forkpty(&master_, nullptr, nullptr, nullptr);
     if (pid_ == 0) {
+      for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
       execl("/usr/sbin/apache2", "apache2", "-f", conf.c_str(), "-DFOREGROUND",
             static_cast<char*>(nullptr));
       _exit(127);

@@ -214,10 +214,7 @@ bool Httpd::start(std::chrono::milliseconds timeout) {
        it != std::sregex_iterator(); ++it) {
     listen_ports_.push_back(std::stoi((*it)[2]));
   }
-  std::map<std::string, std::string> env = server_environment();
-  for (const auto& [k, v] : env_) env[k] = v;
-  env["ASAN_OPTIONS"] = "detect_leaks=0:log_path=" + root_ + "/logs/asan";
-  env["UBSAN_OPTIONS"] = "print_stacktrace=1:log_path=" + root_ + "/logs/ubsan";
+  std::map<std::string, std::string> env = process_environment();
   server_ = Background({"/usr/sbin/apache2", "-f", path("conf/httpd.conf"), "-DFOREGROUND"},
                        path("logs/stderr.log"), env);
   started_ = true;
@@ -237,6 +234,14 @@ bool Httpd::start(std::chrono::milliseconds timeout) {
 }
 
 ProcessResult Httpd::configtest() { return run_apache({"-t"}); }
+
+std::map<std::string, std::string> Httpd::process_environment() const {
+  std::map<std::string, std::string> env = server_environment();
+  for (const auto& [k, v] : env_) env[k] = v;
+  env["ASAN_OPTIONS"] = "detect_leaks=0:log_path=" + root_ + "/logs/asan";
+  env["UBSAN_OPTIONS"] = "print_stacktrace=1:log_path=" + root_ + "/logs/ubsan";
+  return env;
+}
 
 ProcessResult Httpd::run_apache(const std::vector<std::string>& args) {
   write("conf/httpd.conf", render());

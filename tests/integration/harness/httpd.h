@@ -68,6 +68,9 @@ class Httpd {
   bool start(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // apache2 -t on the generated config.
   ProcessResult configtest();
+  // The environment apache2 is started with (set_env values, and in sanitizer builds the ASan
+  // runtime preload and the sanitizers' log paths), for tests that start it themselves.
+  std::map<std::string, std::string> process_environment() const;
   // apache2 -f <generated config> <args...>, with the environment the server gets (e.g.
   // {"-t", "-D", "SSL", "-D", "DUMP_VHOSTS"}).
   ProcessResult run_apache(const std::vector<std::string>& args);
