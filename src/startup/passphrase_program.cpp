@@ -1,5 +1,7 @@
 #include "startup/passphrase_program.h"
 
+#include "startup/child_program.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,37 +27,6 @@ std::string errno_text(int e) { return std::strerror(e); }
 void wipe(std::string& s) {
   if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
   s.clear();
-}
-
-int remaining_ms(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  return left.count() < 0 ? 0 : static_cast<int>(left.count());
-}
-
-// In the child: everything above stderr closed, so no listening socket or log file leaks in.
-void close_other_fds() {
-  long max = sysconf(_SC_OPEN_MAX);
-  if (max < 0 || max > 65536) max = 65536;
-  for (int fd = 3; fd < max; ++fd) close(fd);
-}
-
-// Waits for `pid` until `deadline`; kills it then. Sets *status; false when it had to be killed.
-bool reap(pid_t pid, Clock::time_point deadline, int* status) {
-  for (;;) {
-    pid_t r = waitpid(pid, status, WNOHANG);
-    if (r == pid) return true;
-    if (r < 0 && errno != EINTR) {  // ECHILD: SIGCHLD ignored, the status is gone
-      *status = 0;
-      return true;
-    }
-    if (Clock::now() >= deadline) {
-      kill(pid, SIGKILL);
-      while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
-      }
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
 }
 
 std::string seconds_text(std::chrono::milliseconds t) {
@@ -95,71 +66,13 @@ bool write_all(int fd, const std::string& data) {
 
 config::Result<std::string> run_for_first_line(const std::vector<std::string>& argv,
                                                std::chrono::milliseconds timeout) {
-  if (argv.empty()) return fail("no program given");
-  const std::string& program = argv[0];
-  int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return fail("cannot create a pipe: " + errno_text(errno));
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid < 0) {
-    int e = errno;
-    close(out[0]);
-    close(out[1]);
-    return fail("cannot start '" + program + "': " + errno_text(e));
+  auto output = run_program_output(argv, timeout, kMaxOutput);
+  if (!output) return fail(output.error());
+  std::string all = std::move(output).value();
+  std::string line = first_line(all);
+  if (line.empty()) {
+    return fail("'" + argv[0] + "' printed no pass phrase on its standard output");
   }
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, 0);
-    dup2(out[1], 1);
-    close_other_fds();
-    execv(program.c_str(), args.data());
-    const std::string msg = "cannot run '" + program + "': " + errno_text(errno) + "\n";
-    (void)!write(2, msg.data(), msg.size());
-    _exit(127);
-  }
-  close(out[1]);
-  const Clock::time_point deadline = Clock::now() + timeout;
-  std::string output;
-  bool timed_out = false;
-  for (;;) {
-    pollfd p{out[0], POLLIN, 0};
-    int rc = poll(&p, 1, remaining_ms(deadline));
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc == 0) {
-      timed_out = true;
-      break;
-    }
-    char buf[512];
-    ssize_t n = read(out[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    if (output.size() < kMaxOutput) output.append(buf, static_cast<std::size_t>(n));
-    OPENSSL_cleanse(buf, sizeof buf);
-  }
-  close(out[0]);
-  int status = 0;
-  if (timed_out) {
-    kill(pid, SIGKILL);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-  }
-  if (timed_out || !reap(pid, deadline, &status)) {  // reap() kills it at the deadline
-    wipe(output);
-    return fail("'" + program + "' did not answer within " + seconds_text(timeout) +
-                " and was stopped");
-  }
-  if (WIFSIGNALED(status)) {
-    wipe(output);
-    return fail("'" + program + "' was killed by signal " + std::to_string(WTERMSIG(status)));
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-    wipe(output);
-    return fail("'" + program + "' exited with status " + std::to_string(WEXITSTATUS(status)));
-  }
-  std::string line = first_line(output);
-  if (line.empty()) return fail("'" + program + "' printed no pass phrase on its standard output");
   return line;
 }
 
@@ -181,7 +94,7 @@ config::Result<std::unique_ptr<PipeProgram>> PipeProgram::start(const std::strin
   if (pid == 0) {
     dup2(in[0], 0);
     dup2(out[1], 1);
-    close_other_fds();
+    close_descriptors_above_stderr();
     execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -212,7 +125,7 @@ config::Result<std::string> PipeProgram::ask(const std::string& prompt,
   const Clock::time_point deadline = Clock::now() + timeout;
   while (pending_.find('\n') == std::string::npos) {
     pollfd p{from_program_, POLLIN, 0};
-    int rc = poll(&p, 1, remaining_ms(deadline));
+    int rc = poll(&p, 1, milliseconds_until(deadline));
     if (rc < 0 && errno == EINTR) continue;
     if (rc == 0) {
       return fail("'" + command_ + "' did not answer within " + seconds_text(timeout));

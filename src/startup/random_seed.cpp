@@ -3,12 +3,9 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1  // ENGINE_*: SSLCryptoDevice names an OpenSSL engine
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,8 +30,8 @@
 #include "adapter/records.h"
 #include "config/random_seed_directives.h"
 #include "http_log.h"
+#include "startup/child_program.h"
 
-extern char** environ;
 
 namespace modssl::startup {
 namespace detail {
@@ -110,97 +107,24 @@ long seed_from_file(const Spec& spec, std::string* error) {
   return done;
 }
 
-// Runs `path bytes` with stdin from /dev/null and reads at most `bytes` of its output within
-// `timeout`. The program must exit with status 0 and print something.
+// Runs `path bytes` (stdin from /dev/null) and seeds with at most `bytes` of its output, read
+// within `timeout`. The program must give something: all it was asked for, or exit 0.
 long seed_from_program(const Spec& spec, std::chrono::milliseconds timeout, std::string* error) {
   const long bytes = spec.bytes > 0 ? spec.bytes : config::kDefaultSeedBytes;
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) {
-    *error = "cannot create a pipe: " + errno_text(errno);
+  auto output = run_program_output({spec.path, std::to_string(bytes)}, timeout,
+                                   static_cast<std::size_t>(bytes));
+  if (!output) {
+    *error = output.error();
     return -1;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  const std::string count = std::to_string(bytes);
-  std::vector<char*> argv = {const_cast<char*>(spec.path.c_str()), const_cast<char*>(count.c_str()),
-                             nullptr};
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, spec.path.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out[1]);
-  if (rc != 0) {
-    ::close(out[0]);
-    *error = "cannot run '" + spec.path + "': " + errno_text(rc);
-    return -1;
-  }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  unsigned char buf[4096];
-  long done = 0;
-  bool timed_out = false;
-  while (done < bytes) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{out[0], POLLIN, 0};
-    const int pr = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (pr < 0 && errno == EINTR) continue;
-    if (pr == 0) {
-      timed_out = true;
-      break;
-    }
-    const ssize_t n = ::read(out[0], buf, std::min<long>(sizeof buf, bytes - done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    RAND_seed(buf, static_cast<int>(n));
-    done += n;
-  }
-  ::close(out[0]);
-  // Enough read, end of output, or given up. A program that has given what was asked for may
-  // keep printing: it gets a moment to exit, then SIGTERM, and that is not a failure.
-  int status = 0;
-  const bool enough = done >= bytes;
-  const auto wait_until = enough ? std::chrono::steady_clock::now() + std::chrono::milliseconds(200)
-                                 : (timed_out ? std::chrono::steady_clock::now() : deadline);
-  pid_t w = ::waitpid(pid, &status, WNOHANG);
-  while (w == 0 && std::chrono::steady_clock::now() < wait_until) {
-    ::usleep(5000);
-    w = ::waitpid(pid, &status, WNOHANG);
-  }
-  if (w == 0) {
-    ::kill(pid, enough ? SIGTERM : SIGKILL);
-    ::waitpid(pid, &status, 0);
-    if (!enough) timed_out = true;
-  }
-  // What was asked for has been read: how the program ends afterwards (SIGPIPE once we stop
-  // reading, our SIGTERM, an exit status) does not matter.
-  if (enough) return done;
-  if (timed_out) {
-    *error = "'" + spec.path + "' did not finish within " + std::to_string(timeout.count()) +
-             " ms (" + std::to_string(done) + " of " + std::to_string(bytes) + " bytes read)";
-    return -1;
-  }
-  if (WIFSIGNALED(status)) {
-    *error = "'" + spec.path + "' was killed by signal " + std::to_string(WTERMSIG(status));
-    return -1;
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-    if (WEXITSTATUS(status) == 127 && done == 0) {
-      *error = "cannot run '" + spec.path + "' (exit status 127)";
-    } else {
-      *error = "'" + spec.path + "' exited with status " + std::to_string(WEXITSTATUS(status));
-    }
-    return -1;
-  }
-  if (done == 0) {
+  std::string data = std::move(output).value();
+  if (data.empty()) {
     *error = "'" + spec.path + "' printed nothing";
     return -1;
   }
-  return done;
+  RAND_seed(data.data(), static_cast<int>(data.size()));
+  OPENSSL_cleanse(data.data(), data.size());
+  return static_cast<long>(data.size());
 }
 
 // The EGD protocol: command 0x01 (read entropy, non-blocking) with a count of at most 255; the
