@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 
 #include "adapter/records.h"
+#include "ap_mpm.h"
 #include "http_connection.h"
 #include "http_log.h"
 #include "io/brigade_bio.h"
@@ -37,7 +38,17 @@ ConnRecord* conn_record(conn_rec* c, bool create) {
 }
 
 apr_status_t destroy_tls_connection(void* data) {
-  static_cast<TlsConnection*>(data)->~TlsConnection();
+  auto* t = static_cast<TlsConnection*>(data);
+  // A prefork child told to stop (SIGTERM, "just_die") destroys its pools from the signal
+  // handler, possibly while this very connection is inside SSL_read or SSL_write, halfway
+  // through OpenSSL's own frees: SSL_free there would free the same buffers twice. The
+  // process is exiting, so the SSL object is left to the exit instead.
+  int state = AP_MPMQ_RUNNING;
+  if (t->ssl && ap_mpm_query(AP_MPMQ_MPM_STATE, &state) == APR_SUCCESS &&
+      state == AP_MPMQ_STOPPING) {
+    (void)t->ssl.release();
+  }
+  t->~TlsConnection();
   return APR_SUCCESS;
 }
 
