@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -72,6 +73,11 @@ inline MemoryHandshake run_memory_handshake(SSL* client, SSL* server, SSL_SESSIO
   SSL_shutdown(client);
   SSL_shutdown(server);
   return out;
+}
+
+// Test names for suites parametrised over TLS versions ("Tls12", "Tls13").
+inline std::string tls_version_param_name(const ::testing::TestParamInfo<int>& info) {
+  return info.param == TLS1_3_VERSION ? "Tls13" : "Tls12";
 }
 
 }  // namespace modssl::testing

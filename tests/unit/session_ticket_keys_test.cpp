@@ -417,10 +417,7 @@ TEST_P(TicketResumption, KeyFileFormResumesWithAes128) {
 
 INSTANTIATE_TEST_SUITE_P(TicketTls, TicketResumption,
                          ::testing::Values(TLS1_2_VERSION, TLS1_3_VERSION),
-                         [](const ::testing::TestParamInfo<int>& info) {
-                           return info.param == TLS1_3_VERSION ? std::string("Tls13")
-                                                               : std::string("Tls12");
-                         });
+                         testing::tls_version_param_name);
 
 }  // namespace
 }  // namespace modssl::session

@@ -30,6 +30,7 @@
 
 #include <openssl/ssl.h>
 
+#include "handshake_step.h"
 #include "http.h"
 #include "httpd.h"
 #include "text_search.h"
@@ -206,10 +207,7 @@ TEST_P(SessionExtrasTicketRotation, KeysRotateTicketsRenewAndExpire) {
 
 INSTANTIATE_TEST_SUITE_P(Versions, SessionExtrasTicketRotation,
                          ::testing::Values(TLS1_2_VERSION, TLS1_3_VERSION),
-                         [](const ::testing::TestParamInfo<int>& info) {
-                           return info.param == TLS1_3_VERSION ? std::string("TLS13")
-                                                               : std::string("TLS12");
-                         });
+                         modssl::testing::tls_version_param_name);
 
 // --- /server-status --------------------------------------------------------------------------
 
