@@ -6,6 +6,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -78,7 +79,15 @@ class TtyServer {
       output_.append(buf, static_cast<std::size_t>(n));
     }
   }
+  // Types a line once the terminal's echo is off (a person reads the prompt first; stock mod_ssl
+  // writes the prompt a moment before it turns echo off, so typing at once would race it). If
+  // echo never goes off, the line is typed after 3 s anyway and shows in the output.
   void type(const std::string& line) {
+    const auto deadline = Clock::now() + std::chrono::seconds(3);
+    termios t{};
+    while (tcgetattr(master_, &t) == 0 && (t.c_lflag & ECHO) && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     const std::string s = line + "\r";
     (void)!write(master_, s.data(), s.size());
   }
