@@ -35,20 +35,28 @@ KeyPair build(const CertOptions& o, const KeyPair* issuer) {
   kp.key = new_key(o.key_type);
   kp.cert = X509_new();
   X509_set_version(kp.cert, 2);
-  unsigned char serial[16];
-  RAND_bytes(serial, sizeof serial);
-  serial[0] &= 0x7f;
-  BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
-  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(kp.cert));
-  BN_free(bn);
+  if (o.serial != 0) {
+    ASN1_INTEGER_set(X509_get_serialNumber(kp.cert), o.serial);
+  } else {
+    unsigned char serial[16];
+    RAND_bytes(serial, sizeof serial);
+    serial[0] &= 0x7f;
+    BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(kp.cert));
+    BN_free(bn);
+  }
   X509_gmtime_adj(X509_getm_notBefore(kp.cert), o.not_before_offset_s);
   X509_gmtime_adj(X509_getm_notAfter(kp.cert), o.not_after_offset_s);
   X509_NAME* name = X509_get_subject_name(kp.cert);
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("modssl tests"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(o.common_name.c_str()), -1,
-                             -1, 0);
+  std::vector<NameEntry> subject = o.subject;
+  if (subject.empty()) subject = {{"O", "modssl tests"}, {"CN", o.common_name}};
+  for (const NameEntry& e : subject) {
+    if (!X509_NAME_add_entry_by_txt(name, e.field.c_str(), MBSTRING_UTF8,
+                                    reinterpret_cast<const unsigned char*>(e.value.c_str()), -1,
+                                    -1, e.same_rdn ? -1 : 0)) {
+      throw std::runtime_error("bad subject attribute " + e.field);
+    }
+  }
   X509* issuer_cert = issuer ? issuer->cert : kp.cert;
   X509_set_issuer_name(kp.cert, X509_get_subject_name(issuer_cert));
   X509_set_pubkey(kp.cert, kp.key);
@@ -60,10 +68,18 @@ KeyPair build(const CertOptions& o, const KeyPair* issuer) {
     add_ext(kp.cert, issuer_cert, NID_ext_key_usage, "serverAuth,clientAuth");
   }
   add_ext(kp.cert, issuer_cert, NID_subject_key_identifier, "hash");
-  if (!o.dns_names.empty()) {
-    std::string san;
-    for (const auto& d : o.dns_names) san += (san.empty() ? "DNS:" : ",DNS:") + d;
-    add_ext(kp.cert, issuer_cert, NID_subject_alt_name, san);
+  std::string san;
+  for (const auto& d : o.dns_names) san += (san.empty() ? "DNS:" : ",DNS:") + d;
+  for (const auto& a : o.extra_alt_names) san += (san.empty() ? "" : ",") + a;
+  if (!san.empty()) add_ext(kp.cert, issuer_cert, NID_subject_alt_name, san);
+  for (const auto& [field, value] : o.extensions) {
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer_cert, kp.cert, nullptr, nullptr, 0);
+    X509_EXTENSION* ext = X509V3_EXT_conf(nullptr, &ctx, field.c_str(), value.c_str());
+    if (!ext) throw std::runtime_error("bad extension " + field + "=" + value);
+    X509_add_ext(kp.cert, ext, -1);
+    X509_EXTENSION_free(ext);
   }
   EVP_PKEY* signer = issuer ? issuer->key : kp.key;
   if (X509_sign(kp.cert, signer, EVP_sha256()) <= 0) throw std::runtime_error("signing failed");

@@ -2,6 +2,7 @@
 // Test certificates made at run time with OpenSSL's API: a CA, leaf certificates it signs, and
 // the PEM files the module reads. Nothing here is ever committed; keys live in temp dirs.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <openssl/evp.h>
@@ -22,9 +23,25 @@ struct KeyPair {
   ~KeyPair();
 };
 
+// One attribute of a subject name: a short name ("CN", "OU", "emailAddress") or an OID, and a
+// UTF-8 value. `same_rdn` joins it to the previous attribute (a multi-valued RDN: CN=a+UID=b).
+struct NameEntry {
+  std::string field;
+  std::string value;
+  bool same_rdn = false;
+};
+
 struct CertOptions {
   std::string common_name = "localhost";
   std::vector<std::string> dns_names{"localhost"};
+  // When set, the whole subject (instead of O=modssl tests, CN=common_name).
+  std::vector<NameEntry> subject;
+  // More subjectAltName entries in OpenSSL's config syntax: "email:a@b.example",
+  // "IP:127.0.0.1", "otherName:1.3.6.1.4.1.311.20.2.3;UTF8:user@realm" (msUPN).
+  std::vector<std::string> extra_alt_names;
+  // More extensions in OpenSSL's config syntax: {"nsComment", "hello"}, {"1.2.3.4", "ASN1:UTF8String:x"}.
+  std::vector<std::pair<std::string, std::string>> extensions;
+  long serial = 0;  // 0: 16 random bytes
   KeyType key_type = KeyType::EcP256;
   bool is_ca = false;
   long not_before_offset_s = -3600;        // relative to now

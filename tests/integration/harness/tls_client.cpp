@@ -87,6 +87,13 @@ TlsClient::TlsClient(int port, TlsOptions o) {
     SSL_CTX_load_verify_locations(ctx_, o.ca_file.c_str(), nullptr);
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
   }
+  if (!o.cert_file.empty()) {
+    if (SSL_CTX_use_certificate_chain_file(ctx_, o.cert_file.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx_, o.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+      error_ = "client certificate " + o.cert_file + ": " + openssl_errors();
+      return;
+    }
+  }
   fd_ = tcp_connect(port, o.timeout);
   if (fd_ < 0) {
     error_ = "connect to 127.0.0.1:" + std::to_string(port) + " failed: " + strerror(errno);

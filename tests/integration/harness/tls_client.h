@@ -22,6 +22,8 @@ struct TlsOptions {
   std::string groups;             // key-exchange groups, e.g. "X25519:P-384"; empty = default
   std::string sigalgs;            // e.g. "ECDSA+SHA256" to ask for an ECDSA certificate
   std::string ca_file;            // verify the server against this CA when set
+  std::string cert_file;          // client certificate (PEM; more certificates after it = chain)
+  std::string key_file;           // its key
   std::shared_ptr<SSL_SESSION> session;  // offer this session (from session()) to resume it
   std::chrono::milliseconds timeout{15000};
 };
