@@ -1,10 +1,12 @@
 #pragma once
 // The SSL_* variables. Every variable is one getter with the same signature, listed in one table
 // (variables.cpp), so that ssl_var_lookup, ap_expr, mod_log_config and the CGI environment all
-// see the same values.
+// see the same values, in stock mod_ssl's formats byte for byte.
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <openssl/ssl.h>
 
@@ -13,6 +15,9 @@ namespace modssl::vars {
 // What a lookup may read. The httpd-facing caller fills it from the conn_rec / request_rec.
 struct Source {
   const SSL* ssl = nullptr;  // null when the connection is not TLS (or TLS is not up yet)
+  // SSLOptions +LegacyDNStringFormat in the request's directory: S_DN/I_DN in OpenSSL's old
+  // "/C=../CN=.." one-line form instead of RFC 2253.
+  bool legacy_dn_format = false;
 };
 
 // The value of `name`, or nullopt when the variable is unknown or has no value here.
@@ -21,5 +26,19 @@ std::optional<std::string> lookup(std::string_view name, const Source& src);
 
 // Whether `name` is one of ours (so that unknown SSL_* names can be reported).
 bool is_known(std::string_view name);
+
+using VariableSink = std::function<void(std::string_view name, std::string value)>;
+
+// SSLOptions +StdEnvVars: the variables stock mod_ssl puts into the CGI/SSI environment, in its
+// order, each with a non-empty value: its fixed list, then the DN components
+// (SSL_SERVER_S_DN_CN, SSL_CLIENT_I_DN_OU_1 ...) and the subjectAltName entries.
+void each_standard_variable(const Source& src, const VariableSink& sink);
+
+// SSLOptions +ExportCertData: SSL_SERVER_CERT, SSL_CLIENT_CERT and SSL_CLIENT_CERT_CHAIN_n.
+void each_certificate_variable(const Source& src, const VariableSink& sink);
+
+// ssl_ext_list(): the printed values of every extension `oid` (long name, short name or dotted
+// OID) of the client's (peer) or the server's certificate; empty when there are none.
+std::vector<std::string> extension_values(const SSL* ssl, bool peer, std::string_view oid);
 
 }  // namespace modssl::vars
