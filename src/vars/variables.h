@@ -21,7 +21,9 @@ struct Source {
 };
 
 // The value of `name`, or nullopt when the variable is unknown or has no value here.
-// Names are case-sensitive except for the "HTTPS" variable, as in mod_ssl.
+// Names match as in mod_ssl: "HTTPS", the "SSL_" prefix and variable names ignore ASCII case;
+// DN component tags (CN, Email), the S/I of S_DN/I_DN, otherName forms (msUPN) and the
+// SSL_VERSION_* suffixes do not. SSL_VERSION_* has a value without TLS too.
 std::optional<std::string> lookup(std::string_view name, const Source& src);
 
 // Whether `name` is one of ours (so that unknown SSL_* names can be reported).
@@ -30,11 +32,13 @@ bool is_known(std::string_view name);
 using VariableSink = std::function<void(std::string_view name, std::string value)>;
 
 // SSLOptions +StdEnvVars: the variables stock mod_ssl puts into the CGI/SSI environment, in its
-// order, each with a non-empty value: its fixed list, then the DN components
-// (SSL_SERVER_S_DN_CN, SSL_CLIENT_I_DN_OU_1 ...) and the subjectAltName entries.
+// order, each with a non-empty value: the DN components (SSL_SERVER_S_DN_CN,
+// SSL_CLIENT_I_DN_OU_1 ...), the subjectAltName entries (SSL_SERVER_SAN_DNS_0 ...), then its
+// fixed list. Not HTTPS and SSL_TLS_SNI, which mod_ssl exports with or without StdEnvVars.
 void each_standard_variable(const Source& src, const VariableSink& sink);
 
-// SSLOptions +ExportCertData: SSL_SERVER_CERT, SSL_CLIENT_CERT and SSL_CLIENT_CERT_CHAIN_n.
+// SSLOptions +ExportCertData: SSL_SERVER_CERT, SSL_CLIENT_CERT (both even when empty, as
+// mod_ssl) and SSL_CLIENT_CERT_CHAIN_n.
 void each_certificate_variable(const Source& src, const VariableSink& sink);
 
 // ssl_ext_list(): the printed values of every extension `oid` (long name, short name or dotted
