@@ -28,7 +28,9 @@ std::optional<std::string> algorithm_name(const ASN1_OBJECT* obj) {
   return ln ? std::optional<std::string>(ln) : std::nullopt;
 }
 
-int two_digits(const unsigned char* p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
+int two_digits(const unsigned char* p) {
+  return (p[0] - '0') * 10 + (p[1] - '0');
+}
 
 // Seconds since the epoch of a broken-down UTC time, with the arithmetic of APR's
 // apr_time_exp_get (days from 1 March 1900), so that out-of-range days roll over the same way.
@@ -90,9 +92,9 @@ std::optional<std::string> cert_days_remaining(const X509* cert, std::time_t now
   }
   // mod_ssl counts from the day after notAfter (its day-of-month is one higher than the
   // certificate's), so a certificate valid for 24 more hours still has "1" day left.
-  const auto then = apr_epoch_seconds(year, two_digits(rest) - 1, two_digits(rest + 2) + 1,
-                                      two_digits(rest + 4), two_digits(rest + 6),
-                                      two_digits(rest + 8));
+  const auto then =
+      apr_epoch_seconds(year, two_digits(rest) - 1, two_digits(rest + 2) + 1, two_digits(rest + 4),
+                        two_digits(rest + 6), two_digits(rest + 8));
   if (!then) return "0";
   const std::int64_t diff = (*then - static_cast<std::int64_t>(now)) / (60 * 60 * 24);
   return diff > 0 ? std::to_string(diff) : "0";

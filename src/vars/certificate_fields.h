@@ -9,8 +9,8 @@
 
 namespace modssl::vars {
 
-std::optional<std::string> cert_version(const X509* cert);   // "3"
-std::optional<std::string> cert_serial(const X509* cert);    // "0A1B", as i2a_ASN1_INTEGER
+std::optional<std::string> cert_version(const X509* cert);     // "3"
+std::optional<std::string> cert_serial(const X509* cert);      // "0A1B", as i2a_ASN1_INTEGER
 std::optional<std::string> cert_not_before(const X509* cert);  // "Nov 24 10:00:00 2026 GMT"
 std::optional<std::string> cert_not_after(const X509* cert);
 // Whole days until notAfter, counted as mod_ssl does (from the day after notAfter, truncated);
@@ -30,11 +30,11 @@ enum class CertField {
   kNotBefore,
   kNotAfter,
   kRemain,
-  kSubject,       // S_DN
-  kIssuer,        // I_DN
-  kSubjectPart,   // S_DN_<tag>[_n]: `arg` is "<tag>[_n]"
-  kIssuerPart,    // I_DN_<tag>[_n]
-  kAltName,       // SAN_<kind>_<n>: `arg` is "<kind>_<n>"
+  kSubject,      // S_DN
+  kIssuer,       // I_DN
+  kSubjectPart,  // S_DN_<tag>[_n]: `arg` is "<tag>[_n]"
+  kIssuerPart,   // I_DN_<tag>[_n]
+  kAltName,      // SAN_<kind>_<n>: `arg` is "<kind>_<n>"
   kSigAlg,
   kKeyAlg,
   kPem,

@@ -55,7 +55,9 @@ std::optional<Spec> parse_spec(std::string_view spec) {
   return std::nullopt;
 }
 
-int entry_nid(const X509_NAME_ENTRY* e) { return OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)); }
+int entry_nid(const X509_NAME_ENTRY* e) {
+  return OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+}
 
 }  // namespace
 
@@ -79,7 +81,9 @@ std::optional<std::string> dn_string_escaped(const X509_NAME* name) {
   return printed([name](BIO* bio) { X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253); });
 }
 
-bool is_dn_component_spec(std::string_view spec) { return parse_spec(spec).has_value(); }
+bool is_dn_component_spec(std::string_view spec) {
+  return parse_spec(spec).has_value();
+}
 
 std::optional<std::string> dn_component(const X509_NAME* name, std::string_view spec) {
   const auto parsed = parse_spec(spec);

@@ -22,7 +22,9 @@ std::string product_slash_version(std::string_view text) {
 
 }  // namespace
 
-std::string_view version_interface() { return "mod_ssl/" AP_SERVER_BASEREVISION; }
+std::string_view version_interface() {
+  return "mod_ssl/" AP_SERVER_BASEREVISION;
+}
 
 std::string_view version_library() {
   static const std::string v = product_slash_version(OpenSSL_version(OPENSSL_VERSION));

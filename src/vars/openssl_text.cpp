@@ -13,7 +13,9 @@ std::optional<std::string> asn1_string_utf8(const ASN1_STRING* s) {
 }
 
 namespace {
-constexpr char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 }  // namespace
 
 bool iequal(std::string_view a, std::string_view b) {

@@ -44,8 +44,8 @@ std::optional<std::string> other_name_value(const OTHERNAME* on, SanKind kind) {
 std::vector<std::string> collect(X509* cert, SanKind kind, int only) {
   std::vector<std::string> out;
   if (!cert) return out;
-  std::unique_ptr<GENERAL_NAMES, NamesFree> names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  std::unique_ptr<GENERAL_NAMES, NamesFree> names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   if (!names) return out;
   const int type = general_name_type(kind);
   const int other_nid = kind == SanKind::kMsUpn ? NID_ms_upn : NID_SRVName;
@@ -69,7 +69,9 @@ std::vector<std::string> collect(X509* cert, SanKind kind, int only) {
 
 }  // namespace
 
-std::vector<std::string> san_entries(X509* cert, SanKind kind) { return collect(cert, kind, -1); }
+std::vector<std::string> san_entries(X509* cert, SanKind kind) {
+  return collect(cert, kind, -1);
+}
 
 std::optional<std::string> san_entry(X509* cert, SanKind kind, int n) {
   if (n < 0) return std::nullopt;

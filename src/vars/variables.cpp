@@ -43,9 +43,13 @@ X509* certificate(const SSL* ssl, Side side) {
 
 // ---- connection-wide getters (src.ssl is non-null for all but the version ones) ----
 
-std::optional<std::string> https(const Source& s, Arg) { return s.ssl ? "on" : "off"; }
+std::optional<std::string> https(const Source& s, Arg) {
+  return s.ssl ? "on" : "off";
+}
 
-std::optional<std::string> protocol(const Source& s, Arg) { return SSL_get_version(s.ssl); }
+std::optional<std::string> protocol(const Source& s, Arg) {
+  return SSL_get_version(s.ssl);
+}
 
 // Lower-case hex of the session id, as mod_ssl's ap_bin2hex; unset when there is no id
 // (SSLSessionCache none without tickets).
@@ -136,8 +140,12 @@ std::optional<std::string> srp_userinfo(const Source& s, Arg) {
 }
 #pragma GCC diagnostic pop
 #else
-std::optional<std::string> srp_user(const Source&, Arg) { return std::nullopt; }
-std::optional<std::string> srp_userinfo(const Source&, Arg) { return std::nullopt; }
+std::optional<std::string> srp_user(const Source&, Arg) {
+  return std::nullopt;
+}
+std::optional<std::string> srp_userinfo(const Source&, Arg) {
+  return std::nullopt;
+}
 #endif
 
 std::optional<std::string> client_verify(const Source& s, Arg) {
@@ -241,22 +249,22 @@ Resolved resolve(std::string_view name) {
 
 // StdEnvVars' fixed list, in mod_ssl's order.
 constexpr std::array<std::string_view, 32> kStandard{{
-    "SSL_VERSION_INTERFACE",  "SSL_VERSION_LIBRARY",
-    "SSL_PROTOCOL",           "SSL_SECURE_RENEG",
-    "SSL_COMPRESS_METHOD",    "SSL_CIPHER",
-    "SSL_CIPHER_EXPORT",      "SSL_CIPHER_USEKEYSIZE",
-    "SSL_CIPHER_ALGKEYSIZE",  "SSL_CLIENT_VERIFY",
-    "SSL_CLIENT_M_VERSION",   "SSL_CLIENT_M_SERIAL",
-    "SSL_CLIENT_V_START",     "SSL_CLIENT_V_END",
-    "SSL_CLIENT_V_REMAIN",    "SSL_CLIENT_S_DN",
-    "SSL_CLIENT_I_DN",        "SSL_CLIENT_A_KEY",
-    "SSL_CLIENT_A_SIG",       "SSL_CLIENT_CERT_RFC4523_CEA",
-    "SSL_SERVER_M_VERSION",   "SSL_SERVER_M_SERIAL",
-    "SSL_SERVER_V_START",     "SSL_SERVER_V_END",
-    "SSL_SERVER_S_DN",        "SSL_SERVER_I_DN",
-    "SSL_SERVER_A_KEY",       "SSL_SERVER_A_SIG",
-    "SSL_SESSION_ID",         "SSL_SESSION_RESUMED",
-    "SSL_SRP_USER",           "SSL_SRP_USERINFO",
+    "SSL_VERSION_INTERFACE", "SSL_VERSION_LIBRARY",
+    "SSL_PROTOCOL",          "SSL_SECURE_RENEG",
+    "SSL_COMPRESS_METHOD",   "SSL_CIPHER",
+    "SSL_CIPHER_EXPORT",     "SSL_CIPHER_USEKEYSIZE",
+    "SSL_CIPHER_ALGKEYSIZE", "SSL_CLIENT_VERIFY",
+    "SSL_CLIENT_M_VERSION",  "SSL_CLIENT_M_SERIAL",
+    "SSL_CLIENT_V_START",    "SSL_CLIENT_V_END",
+    "SSL_CLIENT_V_REMAIN",   "SSL_CLIENT_S_DN",
+    "SSL_CLIENT_I_DN",       "SSL_CLIENT_A_KEY",
+    "SSL_CLIENT_A_SIG",      "SSL_CLIENT_CERT_RFC4523_CEA",
+    "SSL_SERVER_M_VERSION",  "SSL_SERVER_M_SERIAL",
+    "SSL_SERVER_V_START",    "SSL_SERVER_V_END",
+    "SSL_SERVER_S_DN",       "SSL_SERVER_I_DN",
+    "SSL_SERVER_A_KEY",      "SSL_SERVER_A_SIG",
+    "SSL_SESSION_ID",        "SSL_SESSION_RESUMED",
+    "SSL_SRP_USER",          "SSL_SRP_USERINFO",
 }};
 
 void each_alt_name(X509* cert, SanKind kind, std::string_view prefix, const VariableSink& sink) {
@@ -274,7 +282,9 @@ std::optional<std::string> lookup(std::string_view name, const Source& src) {
   return r.get(src, r.arg);
 }
 
-bool is_known(std::string_view name) { return resolve(name).get != nullptr; }
+bool is_known(std::string_view name) {
+  return resolve(name).get != nullptr;
+}
 
 void each_standard_variable(const Source& src, const VariableSink& sink) {
   if (!src.ssl) return;

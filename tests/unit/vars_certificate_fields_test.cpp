@@ -111,9 +111,9 @@ TEST(VarsCertificateFields, DaysRemainingCountsAsModSsl) {
   CertOptions expired;
   expired.not_before_offset_s = -10 * kDay;
   expired.not_after_offset_s = -2 * kDay;
-  EXPECT_EQ(cert_days_remaining(modssl::testing::make_self_signed(expired).cert,
-                                std::time(nullptr)),
-            "0");
+  EXPECT_EQ(
+      cert_days_remaining(modssl::testing::make_self_signed(expired).cert, std::time(nullptr)),
+      "0");
 }
 
 TEST(VarsCertificateFields, AlgorithmLongNames) {

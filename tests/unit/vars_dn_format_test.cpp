@@ -41,8 +41,7 @@ TEST(VarsDnFormat, Rfc2253EscapesSpecialCharactersButNotComponents) {
   const std::string tricky = "a,b+c\"d\\e<f>g;h";
   KeyPair kp = cert_with_subject({{"O", "#hash"}, {"OU", " spaced "}, {"CN", tricky}});
   const X509_NAME* name = X509_get_subject_name(kp.cert);
-  EXPECT_EQ(dn_string(name, false),
-            "CN=a\\,b\\+c\\\"d\\\\e\\<f\\>g\\;h,OU=\\ spaced\\ ,O=\\#hash");
+  EXPECT_EQ(dn_string(name, false), "CN=a\\,b\\+c\\\"d\\\\e\\<f\\>g\\;h,OU=\\ spaced\\ ,O=\\#hash");
   // Components go through ASN1_STRING_print_ex with ESC_CTRL, which escapes a backslash too.
   EXPECT_EQ(dn_component(name, "CN"), "a,b+c\"d\\\\e<f>g;h");
   EXPECT_EQ(dn_component(name, "O"), "#hash");
@@ -72,16 +71,17 @@ TEST(VarsDnFormat, Utf8StaysUtf8ExceptInLegacyAndEscapedForms) {
 TEST(VarsDnFormat, BmpStringComponentComesOutAsUtf8) {
   X509_NAME* name = X509_NAME_new();
   const unsigned char bmp[] = {0x00, 'C', 0x00, 0xE9};  // "Cé" in UCS-2
-  ASSERT_EQ(X509_NAME_add_entry_by_NID(name, NID_commonName, V_ASN1_BMPSTRING, bmp, sizeof bmp,
-                                       -1, 0),
-            1);
+  ASSERT_EQ(
+      X509_NAME_add_entry_by_NID(name, NID_commonName, V_ASN1_BMPSTRING, bmp, sizeof bmp, -1, 0),
+      1);
   EXPECT_EQ(dn_component(name, "CN"), "C\u00e9");
   EXPECT_EQ(dn_string(name, false), "CN=C\u00e9");
   X509_NAME_free(name);
 }
 
 TEST(VarsDnFormat, ControlCharactersAreEscaped) {
-  KeyPair kp = cert_with_subject({{"CN", std::string("a\x01" "b\x7f")}});
+  KeyPair kp = cert_with_subject({{"CN", std::string("a\x01"
+                                                     "b\x7f")}});
   const X509_NAME* name = X509_get_subject_name(kp.cert);
   EXPECT_EQ(dn_component(name, "CN"), "a\\01b\\7F");
   EXPECT_EQ(dn_string(name, false), "CN=a\\01b\\7F");
@@ -102,12 +102,11 @@ TEST(VarsDnFormat, RepeatedAttributesAndIndexSuffixes) {
   EXPECT_EQ(dn_component(name, "CN_1"), std::nullopt);
 
   // The export numbers later occurrences from _1: the same names lookup answers.
-  EXPECT_EQ(exported(name, "SSL_CLIENT_S_DN_"),
-            (Pairs{{"SSL_CLIENT_S_DN_OU", "one"},
-                   {"SSL_CLIENT_S_DN_CN", "x"},
-                   {"SSL_CLIENT_S_DN_OU_1", "two"},
-                   {"SSL_CLIENT_S_DN_OU_2", "three"},
-                   {"SSL_CLIENT_S_DN_Email", "a@b.c"}}));
+  EXPECT_EQ(exported(name, "SSL_CLIENT_S_DN_"), (Pairs{{"SSL_CLIENT_S_DN_OU", "one"},
+                                                       {"SSL_CLIENT_S_DN_CN", "x"},
+                                                       {"SSL_CLIENT_S_DN_OU_1", "two"},
+                                                       {"SSL_CLIENT_S_DN_OU_2", "three"},
+                                                       {"SSL_CLIENT_S_DN_Email", "a@b.c"}}));
 }
 
 TEST(VarsDnFormat, TagsAreModSslsTableAndCaseSensitive) {
