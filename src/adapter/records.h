@@ -3,10 +3,12 @@
 // place that knows how a server_rec / ap_conf_vector_t / conn_rec maps to our objects.
 // Only the httpd-facing layers (module, io, request, startup, proxy) include it.
 #include <memory>
+#include <vector>
 
 #include "config/dir_config.h"
 #include "config/server_config.h"
 
+#include "ap_expr.h"
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -44,8 +46,17 @@ struct ServerRecord {
   server_rec* server = nullptr;
 };
 
+// One SSLRequire line: its text (for the log) and the expression httpd's ap_expr parsed from it.
+struct SslRequirement {
+  const char* text = nullptr;
+  const ap_expr_info_t* expr = nullptr;
+};
+
 struct DirRecord {
   config::DirConfig config;
+  // SSLRequire lines; a sub-directory's lines add to its parent's (all must hold), as in mod_ssl.
+  // Parsed into the config pool, which outlives every request that evaluates them.
+  std::vector<SslRequirement> requirements;
 };
 
 inline ServerRecord* server_record(const server_rec* s) {

@@ -1,6 +1,7 @@
 #pragma once
-// Per-directory settings (<Directory>, <Location>, .htaccess): SSLOptions, SSLRequireSSL and,
-// in later issues, per-directory SSLVerifyClient/SSLCipherSuite and SSLRequire.
+// Per-directory settings (<Directory>, <Location>, .htaccess): SSLOptions, SSLRequireSSL,
+// SSLUserName, per-directory SSLVerifyClient/SSLCipherSuite. (SSLRequire's parsed expressions
+// are httpd objects and live in the DirRecord beside this.)
 #include <cstdint>
 
 #include "config/server_config.h"
@@ -17,14 +18,16 @@ enum SslOption : std::uint32_t {
   kOptLegacyDnFormat = 1u << 5,
 };
 
-// SSLOptions as written: absolute options ("StdEnvVars") replace what is inherited; relative ones
-// ("+StdEnvVars -ExportCertData") adjust it. A line may mix both forms, as in mod_ssl.
+// mod_ssl's marker for "only +/- forms so far": such a set adjusts what it inherits.
+inline constexpr std::uint32_t kOptRelativeSet = 1u << 31;
+
+// SSLOptions as mod_ssl keeps it: the options in force, plus the +/- adjustments that a relative
+// set applies on merge. A context without an SSLOptions line is an empty relative set.
 struct OptionSet {
-  bool set = false;           // any SSLOptions line seen in this context
-  bool relative = false;      // only +/- forms were used
-  std::uint32_t options = 0;  // absolute set (when !relative)
-  std::uint32_t add = 0;      // +Option
-  std::uint32_t remove = 0;   // -Option
+  std::uint32_t options = kOptRelativeSet;
+  std::uint32_t add = 0;     // +Option (or an absolute option)
+  std::uint32_t remove = 0;  // -Option
+  bool operator==(const OptionSet&) const = default;
 };
 
 struct DirConfig {
@@ -33,11 +36,13 @@ struct DirConfig {
   std::optional<std::string> cipher_suite;  // per-directory SSLCipherSuite (renegotiation issue)
   VerifyClient verify_client = VerifyClient::Unset;  // per-directory SSLVerifyClient
   std::optional<int> verify_depth;                   // per-directory SSLVerifyDepth
+  // SSLUserName: the variable whose value becomes the request's user (REMOTE_USER).
+  std::optional<std::string> user_name;
 };
 
 DirConfig merge(const DirConfig& base, const DirConfig& add);
 
-// The options in force after merging (absolute or relative chain resolved).
+// The options in force after merging.
 std::uint32_t effective_options(const OptionSet& s);
 
 }  // namespace modssl::config

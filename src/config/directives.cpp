@@ -14,8 +14,10 @@ struct ProtocolName {
   std::string_view name;
   unsigned bits;
 };
-constexpr ProtocolName kProtocols[] = {{"all", kAllProtocols},  {"TLSv1", kTLSv1},
-                                       {"TLSv1.1", kTLSv1_1},   {"TLSv1.2", kTLSv1_2},
+constexpr ProtocolName kProtocols[] = {{"all", kAllProtocols},
+                                       {"TLSv1", kTLSv1},
+                                       {"TLSv1.1", kTLSv1_1},
+                                       {"TLSv1.2", kTLSv1_2},
                                        {"TLSv1.3", kTLSv1_3}};
 constexpr std::string_view kProtocolsAllowed =
     "all, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, each optionally prefixed with + or -";
@@ -24,12 +26,10 @@ struct OptionName {
   std::string_view name;
   std::uint32_t bit;
 };
-constexpr OptionName kOptions[] = {{"StdEnvVars", kOptStdEnvVars},
-                                   {"ExportCertData", kOptExportCertData},
-                                   {"FakeBasicAuth", kOptFakeBasicAuth},
-                                   {"StrictRequire", kOptStrictRequire},
-                                   {"OptRenegotiate", kOptOptRenegotiate},
-                                   {"LegacyDNStringFormat", kOptLegacyDnFormat}};
+constexpr OptionName kOptions[] = {
+    {"StdEnvVars", kOptStdEnvVars},         {"ExportCertData", kOptExportCertData},
+    {"FakeBasicAuth", kOptFakeBasicAuth},   {"StrictRequire", kOptStrictRequire},
+    {"OptRenegotiate", kOptOptRenegotiate}, {"LegacyDNStringFormat", kOptLegacyDnFormat}};
 constexpr std::string_view kOptionsAllowed =
     "StdEnvVars, ExportCertData, FakeBasicAuth, StrictRequire, OptRenegotiate, "
     "LegacyDNStringFormat, each optionally prefixed with + or -";
@@ -44,8 +44,9 @@ Result<EngineMode> parse_engine(std::string_view arg) {
 }
 
 Result<unsigned> parse_protocols(std::span<const std::string_view> words) {
-  if (words.empty()) return fail("SSLProtocol needs at least one protocol; allowed: " +
-                                 std::string(kProtocolsAllowed));
+  if (words.empty())
+    return fail("SSLProtocol needs at least one protocol; allowed: " +
+                std::string(kProtocolsAllowed));
   unsigned set = 0;
   for (std::string_view word : words) {
     char action = 0;
@@ -58,16 +59,16 @@ Result<unsigned> parse_protocols(std::span<const std::string_view> words) {
       // Removing a protocol OpenSSL 3 does not have is harmless ("all -SSLv3" is common).
       if (action == '-') continue;
       return fail("SSLProtocol: " + quoted(word) + " is not supported: OpenSSL 3 has no " +
-                  std::string(name) + " (it is insecure); allowed: " +
-                  std::string(kProtocolsAllowed));
+                  std::string(name) +
+                  " (it is insecure); allowed: " + std::string(kProtocolsAllowed));
     }
     const ProtocolName* found = nullptr;
     for (const auto& p : kProtocols) {
       if (iequals(name, p.name)) found = &p;
     }
     if (!found) {
-      return fail("SSLProtocol: unknown protocol " + quoted(word) + "; allowed: " +
-                  std::string(kProtocolsAllowed));
+      return fail("SSLProtocol: unknown protocol " + quoted(word) +
+                  "; allowed: " + std::string(kProtocolsAllowed));
     }
     if (action == '+') {
       set |= found->bits;
@@ -91,8 +92,9 @@ Result<CipherSuiteArg> parse_cipher_suite(std::span<const std::string_view> word
     return out;
   }
   if (words.size() != 2) {
-    return fail("SSLCipherSuite takes a cipher list, optionally preceded by a protocol "
-                "(SSL or TLSv1.3)");
+    return fail(
+        "SSLCipherSuite takes a cipher list, optionally preceded by a protocol "
+        "(SSL or TLSv1.3)");
   }
   if (iequals(words[0], "TLSv1.3")) {
     out.tls13 = true;
@@ -114,8 +116,9 @@ Result<Toggle> parse_compression(std::string_view arg) {
   auto flag = parse_flag("SSLCompression", arg);
   if (!flag) return fail(flag.error());
   if (*flag) {
-    return fail("SSLCompression: 'on' is refused: TLS compression exposes secrets to the CRIME "
-                "attack and this OpenSSL has no compression methods; allowed: off");
+    return fail(
+        "SSLCompression: 'on' is refused: TLS compression exposes secrets to the CRIME "
+        "attack and this OpenSSL has no compression methods; allowed: off");
   }
   return Toggle::Off;
 }
@@ -128,10 +131,8 @@ Result<SniPolicy> parse_sni_policy(std::string_view arg) {
   return bad_value("SSLVHostSNIPolicy", arg, "secure, strict, authonly, insecure");
 }
 
-Result<OptionSet> parse_options(std::span<const std::string_view> words,
-                                const OptionSet& current) {
+Result<OptionSet> parse_options(std::span<const std::string_view> words, const OptionSet& current) {
   OptionSet s = current;
-  bool first = true;
   for (std::string_view word : words) {
     char action = 0;
     std::string_view name = word;
@@ -144,40 +145,41 @@ Result<OptionSet> parse_options(std::span<const std::string_view> words,
       if (iequals(name, o.name)) bit = o.bit;
     }
     if (!bit) {
-      return fail("SSLOptions: unknown option " + quoted(word) + "; allowed: " +
-                  std::string(kOptionsAllowed));
+      return fail("SSLOptions: unknown option " + quoted(word) +
+                  "; allowed: " + std::string(kOptionsAllowed));
     }
-    if (!action) {
-      // An absolute option starts the set afresh for this line (mod_ssl semantics).
-      if (first || s.relative || !s.set) {
-        s = OptionSet{};
-        s.set = true;
-      }
-      s.options |= bit;
-    } else if (!s.set || s.relative) {
-      s.set = true;
-      s.relative = true;
-      if (action == '+') {
-        s.add |= bit;
-        s.remove &= ~bit;
-      } else {
-        s.remove |= bit;
-        s.add &= ~bit;
-      }
+    // mod_ssl's exact rules, including one that surprises: each option written without + or -
+    // replaces the set, so "SSLOptions A B" leaves only B (write "+A +B" for both).
+    if (action == '-') {
+      s.add &= ~bit;
+      s.remove |= bit;
+      s.options &= ~bit;
     } else if (action == '+') {
+      s.add |= bit;
+      s.remove &= ~bit;
       s.options |= bit;
     } else {
-      s.options &= ~bit;
+      s.options = bit;
+      s.add = bit;
+      s.remove = 0;
     }
-    first = false;
   }
   return s;
 }
 
+bool options_line_drops_options(std::span<const std::string_view> words) {
+  int absolute = 0;
+  for (std::string_view word : words) {
+    if (!word.empty() && word[0] != '+' && word[0] != '-') ++absolute;
+  }
+  return absolute > 1;
+}
+
 Result<VerifyClient> parse_verify_client(std::string_view arg) {
-  if (iequals(arg, "none")) return VerifyClient::None;
+  // "off" and "on" are mod_ssl's old spellings of none and require.
+  if (iequals(arg, "none") || iequals(arg, "off")) return VerifyClient::None;
   if (iequals(arg, "optional")) return VerifyClient::Optional;
-  if (iequals(arg, "require")) return VerifyClient::Require;
+  if (iequals(arg, "require") || iequals(arg, "on")) return VerifyClient::Require;
   if (iequals(arg, "optional_no_ca")) return VerifyClient::OptionalNoCa;
   return bad_value("SSLVerifyClient", arg, "none, optional, require, optional_no_ca");
 }

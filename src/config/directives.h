@@ -42,6 +42,9 @@ Result<SniPolicy> parse_sni_policy(std::string_view arg);
 // SSLOptions [+|-]option ... into an OptionSet (applied on top of `current`, as repeated lines
 // in one context accumulate).
 Result<OptionSet> parse_options(std::span<const std::string_view> words, const OptionSet& current);
+// True when a line names more than one option without + or -: only the last one takes effect
+// (mod_ssl's rule), which is worth a warning.
+bool options_line_drops_options(std::span<const std::string_view> words);
 
 // SSLVerifyClient none|optional|require|optional_no_ca, SSLVerifyDepth N.
 Result<VerifyClient> parse_verify_client(std::string_view arg);

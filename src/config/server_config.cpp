@@ -69,12 +69,20 @@ ServerConfig merge(const ServerConfig& base, const ServerConfig& add) {
   m.verify_depth = pick(base.verify_depth, add.verify_depth);
   m.ca_certificate_file = pick(base.ca_certificate_file, add.ca_certificate_file);
   m.ca_certificate_path = pick(base.ca_certificate_path, add.ca_certificate_path);
+  m.ca_dn_request_file = pick(base.ca_dn_request_file, add.ca_dn_request_file);
+  m.ca_dn_request_path = pick(base.ca_dn_request_path, add.ca_dn_request_path);
   return m;
 }
 
 unsigned effective_protocols(const ServerConfig& c) {
   return c.protocols.value_or(kAllProtocols);
 }
+
+VerifyClient effective_verify_client(const ServerConfig& c) {
+  return c.verify_client == VerifyClient::Unset ? VerifyClient::None : c.verify_client;
+}
+
+int effective_verify_depth(const ServerConfig& c) { return c.verify_depth.value_or(1); }
 
 std::chrono::seconds effective_session_timeout(const ServerConfig& c) {
   return c.session_cache_timeout.value_or(kDefaultSessionCacheTimeout);

@@ -68,11 +68,15 @@ struct ServerConfig {
   // SSLOpenSSLConfCmd name value, applied in order (main server's first, then the vhost's).
   std::vector<std::pair<std::string, std::string>> openssl_conf_cmds;
 
-  // Client verification (issue: client certificates). Kept here for the SNI/Host comparison.
+  // Client certificates: SSLVerifyClient (default none), SSLVerifyDepth (default 1),
+  // SSLCACertificateFile/Path (the CAs that verify them), SSLCADNRequestFile/Path (the CA names
+  // sent to the client instead of those of SSLCACertificate*).
   VerifyClient verify_client = VerifyClient::Unset;
   std::optional<int> verify_depth;
   std::string ca_certificate_file;
   std::string ca_certificate_path;
+  std::string ca_dn_request_file;
+  std::string ca_dn_request_path;
 };
 
 // mod_ssl's merge: scalar settings of `add` win when set; certificate/key lists merge by index
@@ -81,6 +85,8 @@ ServerConfig merge(const ServerConfig& base, const ServerConfig& add);
 
 // Effective values after merge, with mod_ssl's defaults applied.
 unsigned effective_protocols(const ServerConfig& c);  // default: all (TLSv1 .. TLSv1.3)
+VerifyClient effective_verify_client(const ServerConfig& c);  // default: none
+int effective_verify_depth(const ServerConfig& c);            // default: 1
 bool engine_enabled(const ServerConfig& c);             // On (or Optional)
 std::chrono::seconds effective_session_timeout(const ServerConfig& c);  // default 300 s
 std::chrono::seconds effective_ticket_key_rotation(const ServerConfig& c);  // default 12 h

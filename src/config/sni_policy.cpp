@@ -1,17 +1,10 @@
 #include "config/sni_policy.h"
 
 namespace modssl::config {
-namespace {
-
-VerifyClient effective_verify(const ServerConfig& c) {
-  return c.verify_client == VerifyClient::Unset ? VerifyClient::None : c.verify_client;
-}
-
-}  // namespace
 
 bool same_client_authentication(const ServerConfig& a, const ServerConfig& b) {
-  return effective_verify(a) == effective_verify(b) &&
-         a.verify_depth.value_or(1) == b.verify_depth.value_or(1) &&
+  return effective_verify_client(a) == effective_verify_client(b) &&
+         effective_verify_depth(a) == effective_verify_depth(b) &&
          a.ca_certificate_file == b.ca_certificate_file &&
          a.ca_certificate_path == b.ca_certificate_path &&
          a.openssl_conf_cmds == b.openssl_conf_cmds;

@@ -5,9 +5,10 @@
 #include <openssl/err.h>
 
 #include "adapter/records.h"
-#include "io/brigade_bio.h"
 #include "apr_strings.h"
 #include "http_log.h"
+#include "io/brigade_bio.h"
+#include "tls/client_verify.h"
 #include "tls/openssl_error.h"
 
 namespace modssl::io {
@@ -31,6 +32,10 @@ std::string failure_reason(TlsConnection* t, int ssl_error) {
     bool no_shared_cipher =
         ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == SSL_R_NO_SHARED_CIPHER;
     std::string reason = tls::drain_openssl_errors();
+    // A refused client certificate: which one, where in its chain, and why.
+    if (const tls::VerifyOutcome* v = tls::verify_outcome(t->ssl.get()); v && !v->failure.empty()) {
+      reason += " (client certificate " + v->failure + ")";
+    }
     if (no_shared_cipher) {
       // The FAQ's "no shared cipher": show both sides so the fix is obvious.
       reason += " (client offered: " + cipher_names(SSL_get_client_ciphers(t->ssl.get()), 24) +
@@ -61,13 +66,12 @@ void log_handshake_done(TlsConnection* t) {
   const unsigned char* alpn = nullptr;
   unsigned alpn_len = 0;
   SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
-  ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c,
-                "TLS handshake with %s done: %s, %s, SNI %s, vhost %s, ALPN %.*s%s",
-                client_label(c), SSL_get_version(ssl), SSL_get_cipher_name(ssl),
-                sni ? sni : "(none)",
-                t->handshake_server ? t->handshake_server->server_hostname : "?",
-                static_cast<int>(alpn_len), alpn ? reinterpret_cast<const char*>(alpn) : "",
-                alpn ? "" : "(none)");
+  ap_log_cerror(
+      APLOG_MARK, APLOG_DEBUG, 0, c,
+      "TLS handshake with %s done: %s, %s, SNI %s, vhost %s, ALPN %.*s%s", client_label(c),
+      SSL_get_version(ssl), SSL_get_cipher_name(ssl), sni ? sni : "(none)",
+      t->handshake_server ? t->handshake_server->server_hostname : "?", static_cast<int>(alpn_len),
+      alpn ? reinterpret_cast<const char*>(alpn) : "", alpn ? "" : "(none)");
 }
 
 }  // namespace
@@ -96,6 +100,7 @@ apr_status_t drive_handshake(TlsConnection* t, apr_read_type_e block) {
   int rc = SSL_do_handshake(t->ssl.get());
   if (rc == 1) {
     t->phase = Phase::Open;
+    tls::settle_verification(t->ssl.get());
     log_handshake_done(t);
     // Push out the last flight (TLS 1.3 tickets, Finished) without waiting for a response
     // (an asynchronous handshake sends it without blocking once we return).

@@ -30,4 +30,19 @@ const char* existing_file(cmd_parms* cmd, const char* arg, std::string* resolved
                       cmd->directive->directive, path ? path : arg, reason);
 }
 
+const char* existing_directory(cmd_parms* cmd, const char* arg, std::string* resolved) {
+  const char* path = ap_server_root_relative(cmd->temp_pool, arg);
+  apr_finfo_t info;
+  apr_status_t rv =
+      path ? apr_stat(&info, path, APR_FINFO_TYPE, cmd->temp_pool) : APR_EBADPATH;
+  if (rv == APR_SUCCESS && info.filetype == APR_DIR) {
+    *resolved = path;
+    return nullptr;
+  }
+  char reason[120] = "not a directory";
+  if (rv != APR_SUCCESS) apr_strerror(rv, reason, sizeof reason);
+  return apr_psprintf(cmd->pool, "%s: directory '%s' does not exist (%s)",
+                      cmd->directive->directive, path ? path : arg, reason);
+}
+
 }  // namespace modssl::module

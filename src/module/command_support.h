@@ -33,6 +33,9 @@ const char* guarded(cmd_parms* cmd, F&& body) {
 // configuration time so that typos fail `apachectl configtest`.
 const char* existing_file(cmd_parms* cmd, const char* arg, std::string* resolved);
 
+// The same for a directory (SSLCACertificatePath and the like).
+const char* existing_directory(cmd_parms* cmd, const char* arg, std::string* resolved);
+
 // Splits a RAW_ARGS line the way httpd splits words (quotes respected).
 std::vector<std::string_view> split_words(cmd_parms* cmd, const char* args);
 

@@ -11,6 +11,8 @@
 #include "config/directives.h"
 #include "config/session_directives.h"
 #include "http_log.h"
+#include "module/access_commands.h"
+#include "module/client_auth_commands.h"
 #include "module/command_support.h"
 #include "module/config_records.h"
 #include "module/session_commands.h"
@@ -136,57 +138,8 @@ const char* set_sni_policy(cmd_parms* cmd, void*, const char* arg) {
   });
 }
 
-const char* set_options(cmd_parms* cmd, void* dirconf, const char* args) {
-  return guarded(cmd, [&]() -> const char* {
-    auto* dir = static_cast<DirRecord*>(dirconf);
-    auto words = split_words(cmd, args);
-    auto v = config::parse_options(words, dir->config.options);
-    if (!v) return error_text(cmd, v.error());
-    dir->config.options = *v;
-    return nullptr;
-  });
-}
-
-const char* set_require_ssl(cmd_parms* /*cmd*/, void* dirconf) {
-  static_cast<DirRecord*>(dirconf)->config.require_ssl = true;
-  return nullptr;
-}
-
-const char* set_verify_client(cmd_parms* cmd, void* dirconf, const char* arg) {
-  return guarded(cmd, [&]() -> const char* {
-    auto v = config::parse_verify_client(arg);
-    if (!v) return error_text(cmd, v.error());
-    if (cmd->path) {
-      static_cast<DirRecord*>(dirconf)->config.verify_client = *v;
-    } else {
-      server_config(cmd).verify_client = *v;
-    }
-    return nullptr;
-  });
-}
-
-const char* set_verify_depth(cmd_parms* cmd, void* dirconf, const char* arg) {
-  return guarded(cmd, [&]() -> const char* {
-    auto v = config::parse_verify_depth(arg);
-    if (!v) return error_text(cmd, v.error());
-    if (cmd->path) {
-      static_cast<DirRecord*>(dirconf)->config.verify_depth = *v;
-    } else {
-      server_config(cmd).verify_depth = *v;
-    }
-    return nullptr;
-  });
-}
-
 using SC = config::ServerConfig;
-using modssl::module::add_random_seed;
-using modssl::module::add_session_cache;
-using modssl::module::set_crypto_device;
-using modssl::module::set_passphrase_dialog;
-using modssl::module::set_legacy_mutex;
-using modssl::module::set_session_cache_timeout;
-using modssl::module::set_ticket_key_file;
-using modssl::module::set_ticket_key_rotation;
+using namespace modssl::module;
 
 }  // namespace
 
@@ -204,8 +157,8 @@ extern "C" const command_rec modssl_commands[] = {
                      "Enabled protocols: [+-]all, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3"),
     AP_INIT_RAW_ARGS("SSLCipherSuite", set_cipher_suite, nullptr, RSRC_CONF | OR_AUTHCFG,
                      "OpenSSL cipher list, optionally after a protocol (SSL or TLSv1.3)"),
-    AP_INIT_TAKE1("SSLHonorCipherOrder", set_toggle<&SC::honor_cipher_order>, nullptr,
-                  RSRC_CONF, "Prefer the server's cipher order to the client's: on or off"),
+    AP_INIT_TAKE1("SSLHonorCipherOrder", set_toggle<&SC::honor_cipher_order>, nullptr, RSRC_CONF,
+                  "Prefer the server's cipher order to the client's: on or off"),
     AP_INIT_TAKE1("SSLCompression", set_compression, nullptr, RSRC_CONF,
                   "TLS-level compression: off (on is refused: CRIME)"),
     AP_INIT_TAKE1("SSLSessionTickets", set_toggle<&SC::session_tickets>, nullptr, RSRC_CONF,
@@ -247,5 +200,19 @@ extern "C" const command_rec modssl_commands[] = {
                   "Client certificate verification: none, optional, require, optional_no_ca"),
     AP_INIT_TAKE1("SSLVerifyDepth", set_verify_depth, nullptr, RSRC_CONF | OR_AUTHCFG,
                   "Maximum depth of CA certificates in client certificate verification"),
+    AP_INIT_TAKE1("SSLCACertificateFile", set_ca_certificate_file, nullptr, RSRC_CONF,
+                  "PEM file with the CA certificates that verify client certificates"),
+    AP_INIT_TAKE1("SSLCACertificatePath", set_ca_certificate_path, nullptr, RSRC_CONF,
+                  "Directory of CA certificates (with hash links, `openssl rehash`) that "
+                  "verify client certificates"),
+    AP_INIT_TAKE1("SSLCADNRequestFile", set_ca_dn_request_file, nullptr, RSRC_CONF,
+                  "PEM file whose certificates' subjects are the CA names sent to clients"),
+    AP_INIT_TAKE1("SSLCADNRequestPath", set_ca_dn_request_path, nullptr, RSRC_CONF,
+                  "Directory (hash links) whose certificates' subjects are the CA names sent "
+                  "to clients"),
+    AP_INIT_RAW_ARGS("SSLRequire", add_requirement, nullptr, OR_AUTHCFG,
+                     "Boolean expression (mod_ssl's legacy syntax) that must hold for access"),
+    AP_INIT_TAKE1("SSLUserName", set_user_name, nullptr, OR_AUTHCFG,
+                  "Variable whose value becomes the request's user, e.g. SSL_CLIENT_S_DN_CN"),
     {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
 };

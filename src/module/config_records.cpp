@@ -52,6 +52,9 @@ void* modssl_merge_dir_config(apr_pool_t* p, void* base_v, void* add_v) {
   const auto* add = static_cast<const modssl::DirRecord*>(add_v);
   auto* rec = make_in_pool<modssl::DirRecord>(p);
   rec->config = modssl::config::merge(base->config, add->config);
+  rec->requirements = base->requirements;
+  rec->requirements.insert(rec->requirements.end(), add->requirements.begin(),
+                           add->requirements.end());
   return rec;
 }
 

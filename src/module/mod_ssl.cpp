@@ -8,6 +8,8 @@
 #include "module/config_records.h"
 #include "module/hooks.h"
 #include "request/access.h"
+#include "request/authz_providers.h"
+#include "request/environment.h"
 #include "request/read_request.h"
 
 namespace {
@@ -16,7 +18,7 @@ namespace shim = modssl::module;
 namespace io = modssl::io;
 namespace request = modssl::request;
 
-void register_hooks(apr_pool_t* /*p*/) {
+void register_hooks(apr_pool_t* p) {
   // Our post_config builds the TLS contexts mod_proxy's post_config may ask about.
   static const char* const before_proxy[] = {"mod_proxy.c", nullptr};
   // SetEnvIf (ssl-unclean-shutdown, nokeepalive...) must have run when we read the request.
@@ -40,8 +42,15 @@ void register_hooks(apr_pool_t* /*p*/) {
                             APR_HOOK_MIDDLE);
   ap_hook_check_access(request::on_check_access, nullptr, nullptr, APR_HOOK_MIDDLE,
                        AP_AUTH_INTERNAL_PER_CONF);
+  // First among authn hooks: FakeBasicAuth must have written its header before mod_auth_basic
+  // reads it.
+  ap_hook_check_authn(request::on_check_authn, nullptr, nullptr, APR_HOOK_FIRST,
+                      AP_AUTH_INTERNAL_PER_CONF);
+  ap_hook_check_authz(request::on_check_authz, nullptr, nullptr, APR_HOOK_MIDDLE,
+                      AP_AUTH_INTERNAL_PER_CONF);
   ap_hook_fixups(request::on_fixups, nullptr, nullptr, APR_HOOK_MIDDLE);
 
+  request::register_authz_providers(p);
   io::register_filters();
   shim::register_optional_functions();
   shim::register_status_hook();

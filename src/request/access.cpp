@@ -1,18 +1,107 @@
 #include "request/access.h"
 
 #include "adapter/records.h"
+#include "apr_strings.h"
 #include "http_log.h"
 #include "http_request.h"
 #include "io/handshake.h"
 #include "io/tls_connection.h"
+#include "request/fake_basic_auth.h"
+#include "request/user_name.h"
 #include "tls/cipher_check.h"
+#include "tls/client_verify.h"
 
 namespace modssl::request {
 namespace {
 
-bool requires_client_certificate(config::VerifyClient v) {
-  return v == config::VerifyClient::Require || v == config::VerifyClient::Optional ||
-         v == config::VerifyClient::OptionalNoCa;
+// mod_ssl's note that access was refused here; with SSLOptions +StrictRequire the authn and
+// authz phases refuse again, so that "Satisfy any" with a valid user cannot override it.
+constexpr const char* kForbiddenNote = "ssl-access-forbidden";
+
+const char* target(request_rec* r) {
+  return r->filename ? r->filename : r->uri;
+}
+
+int forbid(request_rec* r) {
+  apr_table_setn(r->notes, kForbiddenNote, "1");
+  return HTTP_FORBIDDEN;
+}
+
+bool strict_refusal(request_rec* r, const DirRecord* dir) {
+  return dir && (config::effective_options(dir->config.options) & config::kOptStrictRequire) &&
+         apr_table_get(r->notes, kForbiddenNote);
+}
+
+int require_tls(request_rec* r) {
+  ServerRecord* server = server_record(r->server);
+  if (server && server->config.engine == config::EngineMode::Optional &&
+      r->proxyreq != PROXYREQ_PROXY) {
+    // SSLEngine optional: tell the client to upgrade this connection (RFC 2817).
+    apr_table_setn(r->err_headers_out, "Upgrade", "TLS/1.0, HTTP/1.1");
+    apr_table_setn(r->err_headers_out, "Connection", "Upgrade");
+    return HTTP_UPGRADE_REQUIRED;
+  }
+  ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                "access to %s refused: SSL connection required (SSLRequireSSL), but the request "
+                "from %s came over plain HTTP",
+                target(r), io::client_label(r->connection));
+  return forbid(r);
+}
+
+// Per-directory SSLVerifyClient is met when the handshake already asked for at least as much.
+// A stricter directory needs a renegotiation (or TLS 1.3 post-handshake authentication), which
+// this release does not do yet: refusing is the only safe answer.
+int check_directory_verification(request_rec* r, const DirRecord* dir, SSL* ssl) {
+  if (dir->config.verify_client == config::VerifyClient::Unset) return DECLINED;
+  const int wanted = tls::openssl_verify_mode(dir->config.verify_client);
+  const int current = SSL_get_verify_mode(ssl);
+  if ((wanted & current) == wanted) return DECLINED;
+  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                "access to %s refused: the directory asks for client certificates "
+                "(SSLVerifyClient) beyond what the TLS handshake with %s asked for, and this "
+                "build of mod_ssl cannot renegotiate yet; set SSLVerifyClient in the virtual "
+                "host instead",
+                target(r), io::client_label(r->connection));
+  return forbid(r);
+}
+
+// Per-directory SSLCipherSuite: a connection whose cipher the directory allows is served as it
+// is. Otherwise stock mod_ssl renegotiates; until renegotiation exists here, refuse rather than
+// serve over a cipher the administrator excluded.
+int check_directory_cipher(request_rec* r, const DirRecord* dir, SSL* ssl) {
+  if (!dir->config.cipher_suite) return DECLINED;
+  auto allowed = tls::current_cipher_allowed(ssl, *dir->config.cipher_suite);
+  if (allowed && *allowed) return DECLINED;
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                "access to %s refused: the connection from %s uses cipher %s, which the "
+                "per-directory SSLCipherSuite '%s' excludes, and this build of mod_ssl "
+                "cannot renegotiate yet%s%s",
+                target(r), io::client_label(r->connection),
+                cipher ? SSL_CIPHER_get_name(cipher) : "(none)", dir->config.cipher_suite->c_str(),
+                allowed ? "" : ": ", allowed ? "" : allowed.error().c_str());
+  return forbid(r);
+}
+
+// Every SSLRequire line of the directory (and its parents) must hold.
+int check_requirements(request_rec* r, const DirRecord* dir) {
+  for (const SslRequirement& req : dir->requirements) {
+    const char* err = nullptr;
+    const int ok = ap_expr_exec(r, req.expr, &err);
+    if (ok < 0) {
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                    "access to %s refused: SSLRequire %s could not be evaluated: %s", target(r),
+                    req.text, err ? err : "unknown error");
+      return forbid(r);
+    }
+    if (ok == 0) {
+      ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                    "access to %s refused for %s: SSLRequire %s is not fulfilled", target(r),
+                    r->useragent_ip, req.text);
+      return forbid(r);
+    }
+  }
+  return DECLINED;
 }
 
 }  // namespace
@@ -20,46 +109,32 @@ bool requires_client_certificate(config::VerifyClient v) {
 int on_check_access(request_rec* r) {
   const DirRecord* dir = dir_record(r->per_dir_config);
   if (!dir) return DECLINED;
+  if (strict_refusal(r, dir)) return HTTP_FORBIDDEN;
   io::TlsConnection* t = io::tls_connection(r->connection);
   const bool encrypted = t && t->phase == io::Phase::Open;
-
-  if (dir->config.require_ssl && !encrypted) {
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "access to %s refused: SSLRequireSSL is set and the request from %s did not "
-                  "arrive over TLS",
-                  r->filename ? r->filename : r->uri, io::client_label(r->connection));
-    return HTTP_FORBIDDEN;
-  }
-
-  // Client certificates cannot be verified by this release. Refusing is the only safe answer
-  // for a location that asks for one: serving it would grant what the administrator meant to
-  // protect.
-  if (encrypted && requires_client_certificate(dir->config.verify_client)) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                  "access to %s refused: per-directory SSLVerifyClient is not supported by this "
-                  "build of mod_ssl yet, so no client certificate can be checked",
-                  r->filename ? r->filename : r->uri);
-    return HTTP_FORBIDDEN;
-  }
-  // Per-directory SSLCipherSuite: a connection whose cipher the directory allows is served as
-  // it is. Otherwise stock mod_ssl renegotiates; until renegotiation exists here, refuse rather
-  // than serve over a cipher the administrator excluded.
-  if (encrypted && dir->config.cipher_suite) {
-    auto allowed = tls::current_cipher_allowed(t->ssl.get(), *dir->config.cipher_suite);
-    if (!allowed || !*allowed) {
-      const SSL_CIPHER* cipher = SSL_get_current_cipher(t->ssl.get());
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                    "access to %s refused: the connection from %s uses cipher %s, which the "
-                    "per-directory SSLCipherSuite '%s' excludes, and this build of mod_ssl "
-                    "cannot renegotiate yet%s%s",
-                    r->filename ? r->filename : r->uri, io::client_label(r->connection),
-                    cipher ? SSL_CIPHER_get_name(cipher) : "(none)",
-                    dir->config.cipher_suite->c_str(), allowed ? "" : ": ",
-                    allowed ? "" : allowed.error().c_str());
-      return HTTP_FORBIDDEN;
-    }
-  }
+  if (dir->config.require_ssl && !encrypted) return require_tls(r);
+  // Over plain HTTP none of the remaining checks apply (mod_ssl's rule: SSLRequire is about
+  // the TLS connection; SSLRequireSSL is what refuses plain HTTP).
+  if (!encrypted) return DECLINED;
+  SSL* ssl = t->ssl.get();
+  if (int rc = check_directory_verification(r, dir, ssl); rc != DECLINED) return rc;
+  if (int rc = check_directory_cipher(r, dir, ssl); rc != DECLINED) return rc;
+  if (int rc = check_requirements(r, dir); rc != DECLINED) return rc;
+  // With FakeBasicAuth the user comes from the faked Authorization header, in check_authn.
+  const bool fake_basic_auth =
+      config::effective_options(dir->config.options) & config::kOptFakeBasicAuth;
+  if (!fake_basic_auth && dir->config.user_name) set_user_from_variable(r, *dir->config.user_name);
   return DECLINED;
+}
+
+int on_check_authn(request_rec* r) {
+  const DirRecord* dir = dir_record(r->per_dir_config);
+  if (strict_refusal(r, dir)) return HTTP_FORBIDDEN;
+  return fake_basic_auth(r, dir);
+}
+
+int on_check_authz(request_rec* r) {
+  return strict_refusal(r, dir_record(r->per_dir_config)) ? HTTP_FORBIDDEN : DECLINED;
 }
 
 }  // namespace modssl::request

@@ -1,10 +1,14 @@
 #pragma once
-// The per-directory access check (check_access hook): SSLRequireSSL, and per-directory
-// SSLVerifyClient/SSLCipherSuite held closed until renegotiation exists; SSLRequire joins later.
+// The per-directory access checks of mod_ssl (check_access, check_authn, check_authz hooks):
+// SSLRequireSSL, SSLRequire, StrictRequire, per-directory SSLVerifyClient/SSLCipherSuite (held
+// closed when the connection does not already satisfy them, until renegotiation exists), and
+// FakeBasicAuth.
 #include "httpd.h"
 
 namespace modssl::request {
 
 int on_check_access(request_rec* r);
+int on_check_authn(request_rec* r);
+int on_check_authz(request_rec* r);
 
 }  // namespace modssl::request

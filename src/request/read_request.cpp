@@ -1,10 +1,10 @@
 #include "request/read_request.h"
 
 #include "adapter/records.h"
-#include "config/sni_policy.h"
 #include "apr_strings.h"
-#include "http_main.h"
+#include "config/sni_policy.h"
 #include "http_log.h"
+#include "http_main.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "io/handshake.h"
@@ -18,7 +18,8 @@ using io::TlsConnection;
 
 int answer_plain_http(request_rec* r) {
   // The canned 400 page shows "error-notes" only when verbose errors are allowed for it.
-  const char* port = apr_psprintf(r->pool, "%u", static_cast<unsigned>(r->connection->local_addr->port));
+  const char* port =
+      apr_psprintf(r->pool, "%u", static_cast<unsigned>(r->connection->local_addr->port));
   const char* host = r->hostname ? r->hostname : r->server->server_hostname;
   apr_table_setn(r->notes, "error-notes",
                  apr_pstrcat(r->pool,
@@ -26,8 +27,7 @@ int answer_plain_http(request_rec* r) {
                              "came as plain HTTP.<br />\nUse the https scheme instead, e.g. "
                              "<code>https://",
                              ap_escape_html(r->pool, host ? host : "host"), ":", port,
-                             "/</code><br />\n",
-                             nullptr));
+                             "/</code><br />\n", nullptr));
   apr_table_setn(r->notes, "verbose-error-to", "*");
   r->connection->keepalive = AP_CONN_CLOSE;
   return HTTP_BAD_REQUEST;
@@ -98,16 +98,6 @@ int on_post_read_request(request_rec* r) {
   if (t->shutdown == io::ShutdownType::Unset) t->shutdown = shutdown_type_for(r);
   if (r->proxyreq == PROXYREQ_PROXY || !ap_is_initial_req(r)) return DECLINED;
   return check_sni_and_host(r, t);
-}
-
-int on_fixups(request_rec* r) {
-  TlsConnection* t = io::tls_connection(r->connection);
-  if (!t || t->phase != Phase::Open) return DECLINED;
-  apr_table_setn(r->subprocess_env, "HTTPS", "on");
-  if (const char* sni = SSL_get_servername(t->ssl.get(), TLSEXT_NAMETYPE_host_name)) {
-    apr_table_set(r->subprocess_env, "SSL_TLS_SNI", sni);
-  }
-  return DECLINED;
 }
 
 }  // namespace modssl::request

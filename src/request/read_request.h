@@ -7,7 +7,4 @@ namespace modssl::request {
 
 int on_post_read_request(request_rec* r);
 
-// fixups: HTTPS and SSL_TLS_SNI in the CGI/SSI environment.
-int on_fixups(request_rec* r);
-
 }  // namespace modssl::request

@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
+#include "tls/client_verify.h"
 #include "tls/openssl_error.h"
 
 namespace modssl::tls {
@@ -67,8 +68,8 @@ void check_certificate(const std::string& file, X509* leaf, bool has_chain, cons
                        "; clients will reject it");
   }
   if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
-    warnings.push_back(where + " is not valid before " +
-                       asn1_time_text(X509_get0_notBefore(leaf)) + "; check the system clock");
+    warnings.push_back(where + " is not valid before " + asn1_time_text(X509_get0_notBefore(leaf)) +
+                       "; check the system clock");
   }
   if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA && EVP_PKEY_get_bits(key) < 2048) {
     warnings.push_back(where + " has a " + std::to_string(EVP_PKEY_get_bits(key)) +
@@ -93,8 +94,7 @@ void check_certificate(const std::string& file, X509* leaf, bool has_chain, cons
     }
   }
   if (!has_chain && !is_self_issued(leaf) && !issuer_in_system_store(leaf)) {
-    warnings.push_back(where + " was issued by " +
-                       name_oneline(X509_get_issuer_name(leaf)) +
+    warnings.push_back(where + " was issued by " + name_oneline(X509_get_issuer_name(leaf)) +
                        ", which is neither in the file nor in SSLCertificateChainFile; clients "
                        "that do not already have that CA will fail to verify (append the "
                        "intermediate certificates to the certificate file)");
@@ -137,6 +137,18 @@ std::string join_cipher_names(STACK_OF(SSL_CIPHER) * ciphers, bool tls13) {
   return out;
 }
 
+// A certificate without a configured chain gets the one the context's store
+// (SSLCACertificateFile/Path) can build for it, once, as OpenSSL's per-handshake automatic
+// chaining would (which SSL_MODE_NO_AUTO_CHAIN turns off), and as stock mod_ssl sends it.
+// Applies to the certificate just set; true when a chain was found.
+bool chain_from_ca_store(SSL_CTX* ctx) {
+  SSL_CTX_build_cert_chain(ctx, SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR);
+  ERR_clear_error();
+  STACK_OF(X509)* chain = nullptr;
+  SSL_CTX_get0_chain_certs(ctx, &chain);
+  return sk_X509_num(chain) > 0;
+}
+
 }  // namespace
 
 std::pair<int, int> protocol_bounds(unsigned bits) {
@@ -160,16 +172,6 @@ Result<std::shared_ptr<VhostContext>> VhostContext::create(const ContextSpec& sp
   self->id_ = spec.vhost_id;
   const config::ServerConfig& cfg = self->config_;
 
-  // Verification of client certificates arrives with its own release; until then a vhost that
-  // asks for it must not come up looking protected while it is not.
-  if (cfg.verify_client != config::VerifyClient::Unset &&
-      cfg.verify_client != config::VerifyClient::None) {
-    return fail("SSLVerifyClient for " + spec.vhost_id +
-                " asks for client certificates, which this build of mod_ssl cannot verify yet; "
-                "remove the directive (or set it to none) to start without client "
-                "authentication");
-  }
-
   ERR_clear_error();
   self->ctx_.reset(SSL_CTX_new(TLS_server_method()));
   if (!self->ctx_) return fail("cannot create a TLS context: " + drain_openssl_errors());
@@ -191,9 +193,9 @@ Result<std::shared_ptr<VhostContext>> VhostContext::create(const ContextSpec& sp
   // connection); they are taken again from the allocator when the next record comes.
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   // Without a configured chain OpenSSL would otherwise try, on every handshake, to build one
-  // from the context's certificate store (an X509_verify_cert per handshake). That store holds
-  // nothing here, so the attempt can only cost time. When client-certificate CAs arrive
-  // (SSLCACertificateFile), the chain they complete is to be built once at start-up instead.
+  // from the context's certificate store (an X509_verify_cert per handshake). Chains that the
+  // store can complete (SSLCACertificateFile/Path holding the server's issuers, which stock
+  // mod_ssl sends) are built once, below, after the store is loaded.
   SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
 
   const auto [lo, hi] = protocol_bounds(config::effective_protocols(cfg));
@@ -208,9 +210,9 @@ Result<std::shared_ptr<VhostContext>> VhostContext::create(const ContextSpec& sp
   }
   if (cfg.tls13_ciphersuites &&
       SSL_CTX_set_ciphersuites(ctx, cfg.tls13_ciphersuites->c_str()) != 1) {
-    return fail("SSLCipherSuite TLSv1.3 '" + *cfg.tls13_ciphersuites + "' for " +
-                spec.vhost_id + " is not a list of TLS 1.3 cipher suites (" +
-                drain_openssl_errors() + "); allowed names: TLS_AES_256_GCM_SHA384, "
+    return fail("SSLCipherSuite TLSv1.3 '" + *cfg.tls13_ciphersuites + "' for " + spec.vhost_id +
+                " is not a list of TLS 1.3 cipher suites (" + drain_openssl_errors() +
+                "); allowed names: TLS_AES_256_GCM_SHA384, "
                 "TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256, TLS_AES_128_CCM_SHA256, "
                 "TLS_AES_128_CCM_8_SHA256");
   }
@@ -238,6 +240,10 @@ Result<std::shared_ptr<VhostContext>> VhostContext::create(const ContextSpec& sp
   }
   SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx);
 
+  // The client CAs first: their store may complete the server's own chain (below).
+  if (Status st = configure_client_verification(ctx, cfg, spec.vhost_id, warnings); !st) {
+    return fail(st.error());
+  }
   if (Status st = self->load_certificates(spec, warnings); !st) return fail(st.error());
   if (Status st = self->apply_conf_cmds_to_ctx(); !st) {
     return fail(st.error() + " (in " + spec.vhost_id + ")");
@@ -290,20 +296,24 @@ Status VhostContext::load_certificates(const ContextSpec& spec,
                   "-noout -pubkey -in CERT` with `openssl pkey -pubout -in KEY`");
     }
     if (SSL_CTX_use_certificate(ctx_.get(), leaf) != 1) {
-      return fail("certificate '" + cert_path + "' refused by OpenSSL: " +
-                  drain_openssl_errors() + " (a key that is too weak for the security level?)");
+      return fail("certificate '" + cert_path + "' refused by OpenSSL: " + drain_openssl_errors() +
+                  " (a key that is too weak for the security level?)");
     }
     const std::vector<X509Ptr>& chain = cert->chain.empty() ? chain_file_certs : cert->chain;
     for (const X509Ptr& c : chain) {
       if (SSL_CTX_add1_chain_cert(ctx_.get(), c.get()) != 1) {
-        return fail("chain certificate for '" + cert_path + "' refused by OpenSSL: " +
-                    drain_openssl_errors());
+        return fail("chain certificate for '" + cert_path +
+                    "' refused by OpenSSL: " + drain_openssl_errors());
       }
     }
     if (SSL_CTX_use_PrivateKey(ctx_.get(), pkey) != 1) {
       return fail("private key '" + key_path + "' refused by OpenSSL: " + drain_openssl_errors());
     }
-    check_certificate(cert_path, leaf, !chain.empty(), pkey, spec, warnings);
+    bool has_chain = !chain.empty();
+    if (!has_chain && (!cfg.ca_certificate_file.empty() || !cfg.ca_certificate_path.empty())) {
+      has_chain = chain_from_ca_store(ctx_.get());
+    }
+    check_certificate(cert_path, leaf, has_chain, pkey, spec, warnings);
   }
   return config::ok_status();
 }

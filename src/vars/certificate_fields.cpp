@@ -28,27 +28,6 @@ std::optional<std::string> algorithm_name(const ASN1_OBJECT* obj) {
   return ln ? std::optional<std::string>(ln) : std::nullopt;
 }
 
-int two_digits(const unsigned char* p) {
-  return (p[0] - '0') * 10 + (p[1] - '0');
-}
-
-// Seconds since the epoch of a broken-down UTC time, with the arithmetic of APR's
-// apr_time_exp_get (days from 1 March 1900), so that out-of-range days roll over the same way.
-std::optional<std::int64_t> apr_epoch_seconds(std::int64_t year_since_1900, int mon, int mday,
-                                              int hour, int min, int sec) {
-  static constexpr std::array<int, 12> kDayOffset{306, 337, 0,   31,  61,  92,
-                                                  122, 153, 184, 214, 245, 275};
-  if (mon < 0 || mon >= 12) return std::nullopt;
-  std::int64_t year = year_since_1900;
-  if (mon < 2) --year;
-  std::int64_t days = year * 365 + year / 4 - year / 100 + (year / 100 + 3) / 4;
-  days += kDayOffset[static_cast<std::size_t>(mon)] + mday - 1;
-  days -= 25508;
-  const std::int64_t secs = ((days * 24 + hour) * 60 + min) * 60 + sec;
-  if (secs < 0) return std::nullopt;
-  return secs;
-}
-
 }  // namespace
 
 std::optional<std::string> cert_version(const X509* cert) {
@@ -69,35 +48,16 @@ std::optional<std::string> cert_not_after(const X509* cert) {
 }
 
 std::optional<std::string> cert_days_remaining(const X509* cert, std::time_t now) {
+  // Whole days from now until notAfter, "0" once it has passed or when it cannot be read: what
+  // stock mod_ssl 2.4 reports (30.5 days left reads "30").
   const ASN1_TIME* t = X509_get0_notAfter(cert);
-  const int type = t ? ASN1_STRING_type(t) : 0;
-  const int len = t ? ASN1_STRING_length(t) : 0;
-  // mod_ssl reads the digits itself. Without seconds (shorter than RFC 5280 allows) it reads the
-  // 'Z' and the string's terminating NUL as the seconds, as this does: ASN1_STRING data is
-  // always NUL-terminated, so the read stays in bounds.
-  if (!t || (type == V_ASN1_UTCTIME && len < 11) || (type == V_ASN1_GENERALIZEDTIME && len < 13) ||
-      !ASN1_TIME_check(t)) {
-    return "0";
-  }
-  const unsigned char* d = ASN1_STRING_get0_data(t);
-  std::int64_t year;
-  const unsigned char* rest;
-  if (type == V_ASN1_UTCTIME) {
-    year = two_digits(d);
-    if (year <= 50) year += 100;
-    rest = d + 2;
-  } else {
-    year = two_digits(d) * 100 + two_digits(d + 2) - 1900;
-    rest = d + 4;
-  }
-  // mod_ssl counts from the day after notAfter (its day-of-month is one higher than the
-  // certificate's), so a certificate valid for 24 more hours still has "1" day left.
-  const auto then =
-      apr_epoch_seconds(year, two_digits(rest) - 1, two_digits(rest + 2) + 1, two_digits(rest + 4),
-                        two_digits(rest + 6), two_digits(rest + 8));
-  if (!then) return "0";
-  const std::int64_t diff = (*then - static_cast<std::int64_t>(now)) / (60 * 60 * 24);
-  return diff > 0 ? std::to_string(diff) : "0";
+  if (!t || !ASN1_TIME_check(t)) return "0";
+  ASN1_TIME* from = ASN1_TIME_set(nullptr, now);
+  int days = 0;
+  int seconds = 0;
+  const bool ok = from && ASN1_TIME_diff(&days, &seconds, from, t) == 1;
+  ASN1_TIME_free(from);
+  return ok && days > 0 ? std::to_string(days) : "0";
 }
 
 std::optional<std::string> cert_signature_algorithm(const X509* cert) {

@@ -122,19 +122,26 @@ TEST(ParseVerify, ModesAndDepths) {
 }
 
 TEST(ParseOptions, AbsoluteRelativeAndAccumulating) {
+  // mod_ssl: each option without + or - replaces the set, so only the last one stays.
   auto abs = parse_options(words({"StdEnvVars", "ExportCertData"}), {});
   ASSERT_TRUE(abs);
-  EXPECT_FALSE(abs->relative);
-  EXPECT_EQ(effective_options(*abs), kOptStdEnvVars | kOptExportCertData);
+  EXPECT_FALSE(abs->options & kOptRelativeSet);
+  EXPECT_EQ(effective_options(*abs), kOptExportCertData);
+  EXPECT_TRUE(options_line_drops_options(words({"StdEnvVars", "ExportCertData"})));
+  EXPECT_FALSE(options_line_drops_options(words({"StdEnvVars", "+ExportCertData"})));
+
+  auto mixed = parse_options(words({"StdEnvVars", "+ExportCertData"}), {});
+  ASSERT_TRUE(mixed);
+  EXPECT_EQ(effective_options(*mixed), kOptStdEnvVars | kOptExportCertData);
 
   auto rel = parse_options(words({"+StdEnvVars", "-FakeBasicAuth"}), {});
   ASSERT_TRUE(rel);
-  EXPECT_TRUE(rel->relative);
+  EXPECT_TRUE(rel->options & kOptRelativeSet);
   EXPECT_EQ(rel->add, kOptStdEnvVars);
   EXPECT_EQ(rel->remove, kOptFakeBasicAuth);
 
   // A second line in the same context adjusts the first.
-  auto more = parse_options(words({"-ExportCertData"}), *abs);
+  auto more = parse_options(words({"-ExportCertData"}), *mixed);
   ASSERT_TRUE(more);
   EXPECT_EQ(effective_options(*more), kOptStdEnvVars);
 

