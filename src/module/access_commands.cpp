@@ -1,5 +1,8 @@
 #include "module/access_commands.h"
 
+// httpd.h before ap_expr.h, which needs its types.
+#include "httpd.h"
+
 #include "adapter/records.h"
 #include "ap_expr.h"
 #include "config/directives.h"
