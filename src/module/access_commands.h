@@ -1,8 +1,9 @@
 #pragma once
 // Handlers of the per-directory access directives: SSLOptions, SSLRequireSSL, SSLRequire,
 // SSLUserName.
-#include "http_config.h"
 #include "httpd.h"
+// (httpd.h first: the other httpd headers need its types)
+#include "http_config.h"
 
 namespace modssl::module {
 

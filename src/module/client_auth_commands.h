@@ -1,8 +1,9 @@
 #pragma once
 // Handlers of the client-certificate directives: SSLVerifyClient, SSLVerifyDepth,
 // SSLCACertificateFile/Path, SSLCADNRequestFile/Path.
-#include "http_config.h"
 #include "httpd.h"
+// (httpd.h first: the other httpd headers need its types)
+#include "http_config.h"
 
 namespace modssl::module {
 
