@@ -19,7 +19,9 @@ const char* set_options(cmd_parms* cmd, void* dirconf, const char* args) {
     auto v = config::parse_options(words, dir->config.options);
     if (!v) return error_text(cmd, v.error());
     if (config::options_line_drops_options(words)) {
-      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+      // A <VirtualHost>'s log settings are not in place while the configuration is read (its
+      // messages would be filtered out): such warnings go where start-up messages go.
+      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server->is_virtual ? nullptr : cmd->server,
                    "SSLOptions %s (%s:%d): options without + or - each replace the ones "
                    "before them, so only the last takes effect (mod_ssl's rule); write "
                    "+Option for each to combine them",
