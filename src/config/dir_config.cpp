@@ -27,6 +27,7 @@ DirConfig merge(const DirConfig& base, const DirConfig& add) {
       add.verify_client != VerifyClient::Unset ? add.verify_client : base.verify_client;
   m.verify_depth = add.verify_depth ? add.verify_depth : base.verify_depth;
   m.user_name = add.user_name ? add.user_name : base.user_name;
+  m.reneg_buffer_size = add.reneg_buffer_size ? add.reneg_buffer_size : base.reneg_buffer_size;
   return m;
 }
 

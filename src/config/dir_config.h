@@ -38,6 +38,9 @@ struct DirConfig {
   std::optional<int> verify_depth;                   // per-directory SSLVerifyDepth
   // SSLUserName: the variable whose value becomes the request's user (REMOTE_USER).
   std::optional<std::string> user_name;
+  // SSLRenegBufferSize: how much of a request body is held while the connection renegotiates
+  // (default 128 KiB).
+  std::optional<std::size_t> reneg_buffer_size;
 };
 
 DirConfig merge(const DirConfig& base, const DirConfig& add);

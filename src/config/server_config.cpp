@@ -30,6 +30,26 @@ std::vector<std::string> merge_by_index(const std::vector<std::string>& base,
 
 }  // namespace
 
+OcspClientSettings merge(const OcspClientSettings& base, const OcspClientSettings& add) {
+  OcspClientSettings m;
+  // SSLOCSPEnable's flags travel with the on/off they were written with.
+  const bool add_enable = add.enable != Toggle::Unset;
+  m.enable = add_enable ? add.enable : base.enable;
+  m.leaf_only = add_enable ? add.leaf_only : base.leaf_only;
+  m.no_ocsp_for_cert_ok = add_enable ? add.no_ocsp_for_cert_ok : base.no_ocsp_for_cert_ok;
+  m.default_responder = pick(base.default_responder, add.default_responder);
+  m.override_responder = pick(base.override_responder, add.override_responder, Toggle::Unset);
+  m.response_time_skew = pick(base.response_time_skew, add.response_time_skew);
+  m.response_max_age = pick(base.response_max_age, add.response_max_age);
+  m.responder_timeout = pick(base.responder_timeout, add.responder_timeout);
+  m.use_request_nonce = pick(base.use_request_nonce, add.use_request_nonce, Toggle::Unset);
+  m.proxy_url = pick(base.proxy_url, add.proxy_url);
+  m.no_verify = pick(base.no_verify, add.no_verify, Toggle::Unset);
+  m.responder_certificate_file =
+      pick(base.responder_certificate_file, add.responder_certificate_file);
+  return m;
+}
+
 ServerConfig merge(const ServerConfig& base, const ServerConfig& add) {
   ServerConfig m;
   m.engine = pick(base.engine, add.engine, EngineMode::Unset);
@@ -39,7 +59,7 @@ ServerConfig merge(const ServerConfig& base, const ServerConfig& add) {
     m.certificate_files = merge_by_index(base.certificate_files, add.certificate_files);
     std::vector<std::string> keys = add.key_files;
     keys.resize(add.certificate_files.size() > keys.size() ? add.certificate_files.size()
-                                                             : keys.size());
+                                                           : keys.size());
     for (std::size_t i = add.certificate_files.size(); i < base.certificate_files.size(); ++i) {
       keys.push_back(i < base.key_files.size() ? base.key_files[i] : std::string());
     }
@@ -71,6 +91,10 @@ ServerConfig merge(const ServerConfig& base, const ServerConfig& add) {
   m.ca_certificate_path = pick(base.ca_certificate_path, add.ca_certificate_path);
   m.ca_dn_request_file = pick(base.ca_dn_request_file, add.ca_dn_request_file);
   m.ca_dn_request_path = pick(base.ca_dn_request_path, add.ca_dn_request_path);
+  m.ca_revocation_file = pick(base.ca_revocation_file, add.ca_revocation_file);
+  m.ca_revocation_path = pick(base.ca_revocation_path, add.ca_revocation_path);
+  m.crl_check = add.crl_check.mode != CrlCheckMode::Unset ? add.crl_check : base.crl_check;
+  m.ocsp = merge(base.ocsp, add.ocsp);
   return m;
 }
 
@@ -82,7 +106,9 @@ VerifyClient effective_verify_client(const ServerConfig& c) {
   return c.verify_client == VerifyClient::Unset ? VerifyClient::None : c.verify_client;
 }
 
-int effective_verify_depth(const ServerConfig& c) { return c.verify_depth.value_or(1); }
+int effective_verify_depth(const ServerConfig& c) {
+  return c.verify_depth.value_or(1);
+}
 
 std::chrono::seconds effective_session_timeout(const ServerConfig& c) {
   return c.session_cache_timeout.value_or(kDefaultSessionCacheTimeout);

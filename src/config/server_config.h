@@ -41,6 +41,31 @@ enum class SniPolicy : std::uint8_t { Unset, Secure, Strict, AuthOnly, Insecure 
 // settings can be compared for the SNI/Host check).
 enum class VerifyClient : std::uint8_t { Unset, None, Optional, Require, OptionalNoCa };
 
+// SSLCARevocationCheck none|chain|leaf [no_crl_for_cert_ok].
+enum class CrlCheckMode : std::uint8_t { Unset, None, Chain, Leaf };
+struct CrlCheck {
+  CrlCheckMode mode = CrlCheckMode::Unset;  // default none
+  bool no_crl_for_cert_ok = false;          // a certificate whose CA has no CRL is not refused
+  bool operator==(const CrlCheck&) const = default;
+};
+
+// Client-certificate OCSP checking (SSLOCSP*). Unset members take stock's defaults.
+struct OcspClientSettings {
+  Toggle enable = Toggle::Unset;              // SSLOCSPEnable on|off (default off)
+  bool leaf_only = false;                     // SSLOCSPEnable ... leaf
+  bool no_ocsp_for_cert_ok = false;           // SSLOCSPEnable ... no_ocsp_for_cert_ok
+  std::string default_responder;              // SSLOCSPDefaultResponder URI
+  Toggle override_responder = Toggle::Unset;  // SSLOCSPOverrideResponder (default off)
+  std::optional<long> response_time_skew;     // SSLOCSPResponseTimeSkew seconds (default 300)
+  std::optional<long> response_max_age;       // SSLOCSPResponseMaxAge seconds (default -1: any)
+  std::optional<long> responder_timeout;      // SSLOCSPResponderTimeout seconds (default 10)
+  Toggle use_request_nonce = Toggle::Unset;   // SSLOCSPUseRequestNonce (default on)
+  std::string proxy_url;                      // SSLOCSPProxyURL
+  Toggle no_verify = Toggle::Unset;           // SSLOCSPNoVerify (default off)
+  std::string responder_certificate_file;     // SSLOCSPResponderCertificateFile
+  bool operator==(const OcspClientSettings&) const = default;
+};
+
 struct ServerConfig {
   EngineMode engine = EngineMode::Unset;
 
@@ -77,18 +102,25 @@ struct ServerConfig {
   std::string ca_certificate_path;
   std::string ca_dn_request_file;
   std::string ca_dn_request_path;
+  // Revocation of client certificates: SSLCARevocationFile/Path, SSLCARevocationCheck, and
+  // OCSP. Each member merges on its own (a vhost's value replaces the main server's).
+  std::string ca_revocation_file;
+  std::string ca_revocation_path;
+  CrlCheck crl_check;
+  OcspClientSettings ocsp;
 };
 
 // mod_ssl's merge: scalar settings of `add` win when set; certificate/key lists merge by index
 // (add[i] replaces base[i], base entries beyond add's length stay); conf cmds are base then add.
 ServerConfig merge(const ServerConfig& base, const ServerConfig& add);
+OcspClientSettings merge(const OcspClientSettings& base, const OcspClientSettings& add);
 
 // Effective values after merge, with mod_ssl's defaults applied.
-unsigned effective_protocols(const ServerConfig& c);  // default: all (TLSv1 .. TLSv1.3)
+unsigned effective_protocols(const ServerConfig& c);          // default: all (TLSv1 .. TLSv1.3)
 VerifyClient effective_verify_client(const ServerConfig& c);  // default: none
 int effective_verify_depth(const ServerConfig& c);            // default: 1
-bool engine_enabled(const ServerConfig& c);             // On (or Optional)
-std::chrono::seconds effective_session_timeout(const ServerConfig& c);  // default 300 s
+bool engine_enabled(const ServerConfig& c);                   // On (or Optional)
+std::chrono::seconds effective_session_timeout(const ServerConfig& c);      // default 300 s
 std::chrono::seconds effective_ticket_key_rotation(const ServerConfig& c);  // default 12 h
 
 // True when two vhosts present the same TLS to a client: the same certificates, keys and

@@ -7,6 +7,9 @@ bool same_client_authentication(const ServerConfig& a, const ServerConfig& b) {
          effective_verify_depth(a) == effective_verify_depth(b) &&
          a.ca_certificate_file == b.ca_certificate_file &&
          a.ca_certificate_path == b.ca_certificate_path &&
+         a.ca_revocation_file == b.ca_revocation_file &&
+         a.ca_revocation_path == b.ca_revocation_path && a.crl_check == b.crl_check &&
+         a.ocsp == b.ocsp &&
          a.openssl_conf_cmds == b.openssl_conf_cmds;
 }
 

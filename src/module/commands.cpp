@@ -15,6 +15,7 @@
 #include "module/client_auth_commands.h"
 #include "module/command_support.h"
 #include "module/config_records.h"
+#include "module/revocation_commands.h"
 #include "module/session_commands.h"
 #include "module/startup_commands.h"
 #include "tls/conf_commands.h"
@@ -210,6 +211,33 @@ extern "C" const command_rec modssl_commands[] = {
     AP_INIT_TAKE1("SSLCADNRequestPath", set_ca_dn_request_path, nullptr, RSRC_CONF,
                   "Directory (hash links) whose certificates' subjects are the CA names sent "
                   "to clients"),
+    AP_INIT_TAKE1("SSLCARevocationFile", set_ca_revocation_file, nullptr, RSRC_CONF,
+                  "PEM file with the CRLs of the client CAs"),
+    AP_INIT_TAKE1("SSLCARevocationPath", set_ca_revocation_path, nullptr, RSRC_CONF,
+                  "Directory of CRLs with hash links (<hash>.r0, `openssl rehash`)"),
+    AP_INIT_RAW_ARGS("SSLCARevocationCheck", set_ca_revocation_check, nullptr, RSRC_CONF,
+                     "Which client certificates are checked against CRLs: none, chain or "
+                     "leaf, optionally followed by no_crl_for_cert_ok"),
+    AP_INIT_RAW_ARGS("SSLOCSPEnable", set_ocsp_enable, nullptr, RSRC_CONF,
+                     "Check client certificates with OCSP: on, off, leaf, no_ocsp_for_cert_ok"),
+    AP_INIT_TAKE1("SSLOCSPDefaultResponder", set_ocsp_default_responder, nullptr, RSRC_CONF,
+                  "OCSP responder URI for certificates that name none"),
+    AP_INIT_TAKE1("SSLOCSPOverrideResponder", set_ocsp_override_responder, nullptr, RSRC_CONF,
+                  "Always use SSLOCSPDefaultResponder: on or off"),
+    AP_INIT_TAKE1("SSLOCSPResponseTimeSkew", set_ocsp_response_time_skew, nullptr, RSRC_CONF,
+                  "Seconds of clock difference tolerated in OCSP responses (default 300)"),
+    AP_INIT_TAKE1("SSLOCSPResponseMaxAge", set_ocsp_response_max_age, nullptr, RSRC_CONF,
+                  "Oldest OCSP response accepted, in seconds (default -1: any)"),
+    AP_INIT_TAKE1("SSLOCSPResponderTimeout", set_ocsp_responder_timeout, nullptr, RSRC_CONF,
+                  "Seconds to wait for the OCSP responder (default 10)"),
+    AP_INIT_TAKE1("SSLOCSPUseRequestNonce", set_ocsp_use_request_nonce, nullptr, RSRC_CONF,
+                  "Send a nonce in OCSP requests and require it back: on or off"),
+    AP_INIT_TAKE1("SSLOCSPProxyURL", set_ocsp_proxy_url, nullptr, RSRC_CONF,
+                  "HTTP proxy for OCSP requests, e.g. http://proxy:3128/"),
+    AP_INIT_TAKE1("SSLOCSPNoVerify", set_ocsp_no_verify, nullptr, RSRC_CONF,
+                  "Skip the signature check of OCSP responses: on or off"),
+    AP_INIT_TAKE1("SSLOCSPResponderCertificateFile", set_ocsp_responder_certificate_file,
+                  nullptr, RSRC_CONF, "PEM file with trusted OCSP responder certificates"),
     AP_INIT_RAW_ARGS("SSLRequire", add_requirement, nullptr, OR_AUTHCFG,
                      "Boolean expression (mod_ssl's legacy syntax) that must hold for access"),
     AP_INIT_TAKE1("SSLUserName", set_user_name, nullptr, OR_AUTHCFG,

@@ -6,6 +6,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include "tls/crl_check.h"
+#include "tls/ocsp_check.h"
 #include "tls/openssl_error.h"
 #include "tls/pem_files.h"
 
@@ -19,6 +21,9 @@ using config::VerifyClient;
 struct VerifySettings {
   VerifyClient mode = VerifyClient::None;
   int depth = 1;
+  // The vhost's settings (a copy: the context may outlive the configuration that made it,
+  // e.g. connections of the old generation after a graceful restart).
+  config::ServerConfig config;
 };
 
 void free_settings(void* /*parent*/, void* ptr, CRYPTO_EX_DATA* /*ad*/, int /*idx*/, long /*argl*/,
@@ -67,6 +72,10 @@ std::string describe(int depth, X509* cert, const std::string& reason) {
   return out + ": " + reason;
 }
 
+bool wants_ocsp(const config::ServerConfig& cfg, int depth) {
+  return config::is_on(cfg.ocsp.enable, false) && (depth == 0 || !cfg.ocsp.leaf_only);
+}
+
 int verify_callback(int ok, X509_STORE_CTX* store) {
   auto* ssl =
       static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
@@ -84,6 +93,17 @@ int verify_callback(int ok, X509_STORE_CTX* store) {
   if (!ok && settings->mode == VerifyClient::OptionalNoCa && issuer_unknown(err)) {
     outcome.generous = true;
     ok = 1;
+  }
+  if (!ok && crl_error_forgiven(settings->config, err)) ok = 1;
+  if (ok && wants_ocsp(settings->config, depth)) {
+    OcspVerdict verdict = check_ocsp(settings->config, store, depth);
+    if (!verdict.ok) {
+      X509_STORE_CTX_set_error(store,
+                               verdict.error ? verdict.error : X509_V_ERR_APPLICATION_VERIFICATION);
+      outcome.error = verdict.reason;
+      outcome.failure = describe(depth, cert, verdict.reason);
+      return 0;
+    }
   }
   if (!ok) {
     outcome.error = X509_verify_cert_error_string(err);
@@ -184,8 +204,8 @@ int openssl_verify_mode(VerifyClient mode) {
 config::Status configure_client_verification(SSL_CTX* ctx, const config::ServerConfig& cfg,
                                              const std::string& vhost_id,
                                              std::vector<std::string>& warnings) {
-  auto* settings =
-      new VerifySettings{config::effective_verify_client(cfg), config::effective_verify_depth(cfg)};
+  auto* settings = new VerifySettings{config::effective_verify_client(cfg),
+                                      config::effective_verify_depth(cfg), cfg};
   if (!SSL_CTX_set_ex_data(ctx, settings_index(), settings)) {
     delete settings;
     return config::fail("out of memory: " + drain_openssl_errors());
@@ -198,6 +218,7 @@ config::Status configure_client_verification(SSL_CTX* ctx, const config::ServerC
                        "every client certificate will be refused; set SSLCACertificateFile "
                        "or SSLCACertificatePath");
   }
+  if (config::Status st = configure_crl_checking(ctx, cfg, vhost_id, warnings); !st) return st;
   SSL_CTX_set_verify(ctx, openssl_verify_mode(settings->mode), verify_callback);
   return config::ok_status();
 }
