@@ -1,4 +1,4 @@
-// Placeholder handlers (replaced by the CRL and OCSP work): each directive is refused.
+// Placeholder handlers of the CRL directives (replaced by the CRL work): refused.
 #include "module/revocation_commands.h"
 
 #include "apr_strings.h"
@@ -12,44 +12,8 @@ const char* not_yet(cmd_parms* cmd) {
 
 }  // namespace
 
-const char* set_ca_revocation_file(cmd_parms* cmd, void*, const char*) {
-  return not_yet(cmd);
-}
-const char* set_ca_revocation_path(cmd_parms* cmd, void*, const char*) {
-  return not_yet(cmd);
-}
-const char* set_ca_revocation_check(cmd_parms* cmd, void*, const char*) {
-  return not_yet(cmd);
-}
-const char* set_ocsp_enable(cmd_parms* cmd, void*, const char*) {
-  return not_yet(cmd);
-}
-const char* set_ocsp_default_responder(cmd_parms* cmd, void*, const char*) {
-  return not_yet(cmd);
-}
-const char* set_ocsp_override_responder(cmd_parms* cmd, void*, const char*) {
-  return not_yet(cmd);
-}
-const char* set_ocsp_response_time_skew(cmd_parms* cmd, void*, const char*) {
-  return not_yet(cmd);
-}
-const char* set_ocsp_response_max_age(cmd_parms* cmd, void*, const char*) {
-  return not_yet(cmd);
-}
-const char* set_ocsp_responder_timeout(cmd_parms* cmd, void*, const char*) {
-  return not_yet(cmd);
-}
-const char* set_ocsp_use_request_nonce(cmd_parms* cmd, void*, const char*) {
-  return not_yet(cmd);
-}
-const char* set_ocsp_proxy_url(cmd_parms* cmd, void*, const char*) {
-  return not_yet(cmd);
-}
-const char* set_ocsp_no_verify(cmd_parms* cmd, void*, const char*) {
-  return not_yet(cmd);
-}
-const char* set_ocsp_responder_certificate_file(cmd_parms* cmd, void*, const char*) {
-  return not_yet(cmd);
-}
+const char* set_ca_revocation_file(cmd_parms* cmd, void*, const char*) { return not_yet(cmd); }
+const char* set_ca_revocation_path(cmd_parms* cmd, void*, const char*) { return not_yet(cmd); }
+const char* set_ca_revocation_check(cmd_parms* cmd, void*, const char*) { return not_yet(cmd); }
 
 }  // namespace modssl::module
