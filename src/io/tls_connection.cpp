@@ -8,6 +8,7 @@
 #include "ap_mpm.h"
 #include "http_connection.h"
 #include "http_log.h"
+#include "io/body_replay.h"
 #include "io/brigade_bio.h"
 #include "io/coalesce.h"
 #include "io/filters.h"
@@ -98,6 +99,7 @@ TlsConnection* attach_tls(conn_rec* c, SSL_CTX* ctx) {
 }
 
 void register_filters() {
+  register_body_replay_filter();
   // The names are those of the stock module, which other modules and admins may refer to.
   g_input_filter = ap_register_input_filter("SSL/TLS Filter", tls_input_filter, nullptr,
                                             static_cast<ap_filter_type>(AP_FTYPE_CONNECTION + 5));

@@ -6,10 +6,9 @@
 #include "http_request.h"
 #include "io/handshake.h"
 #include "io/tls_connection.h"
+#include "request/directory_upgrade.h"
 #include "request/fake_basic_auth.h"
 #include "request/user_name.h"
-#include "tls/cipher_check.h"
-#include "tls/client_verify.h"
 
 namespace modssl::request {
 namespace {
@@ -48,41 +47,6 @@ int require_tls(request_rec* r) {
   return forbid(r);
 }
 
-// Per-directory SSLVerifyClient is met when the handshake already asked for at least as much.
-// A stricter directory needs a renegotiation (or TLS 1.3 post-handshake authentication), which
-// this release does not do yet: refusing is the only safe answer.
-int check_directory_verification(request_rec* r, const DirRecord* dir, SSL* ssl) {
-  if (dir->config.verify_client == config::VerifyClient::Unset) return DECLINED;
-  const int wanted = tls::openssl_verify_mode(dir->config.verify_client);
-  const int current = SSL_get_verify_mode(ssl);
-  if ((wanted & current) == wanted) return DECLINED;
-  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                "access to %s refused: the directory asks for client certificates "
-                "(SSLVerifyClient) beyond what the TLS handshake with %s asked for, and this "
-                "build of mod_ssl cannot renegotiate yet; set SSLVerifyClient in the virtual "
-                "host instead",
-                target(r), io::client_label(r->connection));
-  return forbid(r);
-}
-
-// Per-directory SSLCipherSuite: a connection whose cipher the directory allows is served as it
-// is. Otherwise stock mod_ssl renegotiates; until renegotiation exists here, refuse rather than
-// serve over a cipher the administrator excluded.
-int check_directory_cipher(request_rec* r, const DirRecord* dir, SSL* ssl) {
-  if (!dir->config.cipher_suite) return DECLINED;
-  auto allowed = tls::current_cipher_allowed(ssl, *dir->config.cipher_suite);
-  if (allowed && *allowed) return DECLINED;
-  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
-  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                "access to %s refused: the connection from %s uses cipher %s, which the "
-                "per-directory SSLCipherSuite '%s' excludes, and this build of mod_ssl "
-                "cannot renegotiate yet%s%s",
-                target(r), io::client_label(r->connection),
-                cipher ? SSL_CIPHER_get_name(cipher) : "(none)", dir->config.cipher_suite->c_str(),
-                allowed ? "" : ": ", allowed ? "" : allowed.error().c_str());
-  return forbid(r);
-}
-
 // Every SSLRequire line of the directory (and its parents) must hold.
 int check_requirements(request_rec* r, const DirRecord* dir) {
   for (const SslRequirement& req : dir->requirements) {
@@ -116,9 +80,7 @@ int on_check_access(request_rec* r) {
   // Over plain HTTP none of the remaining checks apply (mod_ssl's rule: SSLRequire is about
   // the TLS connection; SSLRequireSSL is what refuses plain HTTP).
   if (!encrypted) return DECLINED;
-  SSL* ssl = t->ssl.get();
-  if (int rc = check_directory_verification(r, dir, ssl); rc != DECLINED) return rc;
-  if (int rc = check_directory_cipher(r, dir, ssl); rc != DECLINED) return rc;
+  if (int rc = upgrade_for_directory(r, dir, t); rc != DECLINED) return rc;
   if (int rc = check_requirements(r, dir); rc != DECLINED) return rc;
   // With FakeBasicAuth the user comes from the faked Authorization header, in check_authn.
   const bool fake_basic_auth =

@@ -86,6 +86,13 @@ int verify_callback(int ok, X509_STORE_CTX* store) {
   if (!settings) settings = &defaults;
 
   VerifyOutcome& outcome = outcome_for(ssl);
+  VerifySettings directory;
+  if (outcome.mode_override != VerifyClient::Unset) {
+    directory = *settings;
+    directory.mode = outcome.mode_override;
+    directory.depth = outcome.depth_override;
+    settings = &directory;
+  }
   const int err = X509_STORE_CTX_get_error(store);
   const int depth = X509_STORE_CTX_get_error_depth(store);
   X509* cert = X509_STORE_CTX_get_current_cert(store);
@@ -185,6 +192,14 @@ void settle_verification(SSL* ssl) {
   if (issuer_unknown(static_cast<int>(SSL_get_verify_result(ssl)))) {
     SSL_set_verify_result(ssl, X509_V_OK);
   }
+}
+
+void use_directory_verification(SSL* ssl, VerifyClient mode, int depth) {
+  VerifyOutcome& outcome = outcome_for(ssl);
+  outcome = VerifyOutcome{};
+  outcome.mode_override = mode;
+  outcome.depth_override = depth;
+  SSL_set_verify(ssl, openssl_verify_mode(mode), verify_callback);
 }
 
 int openssl_verify_mode(VerifyClient mode) {

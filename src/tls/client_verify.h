@@ -15,6 +15,9 @@ namespace modssl::tls {
 
 // mod_ssl's verify_error / verify_info of a connection.
 struct VerifyOutcome {
+  // Set by use_directory_verification: the mode and depth the next verification applies.
+  config::VerifyClient mode_override = config::VerifyClient::Unset;
+  int depth_override = -1;
   // Why verification failed (OpenSSL's reason text), also when OpenSSL's verify result does not
   // say it: a chain longer than SSLVerifyDepth allows.
   std::string error;
@@ -32,6 +35,11 @@ const VerifyOutcome* verify_outcome(const SSL* ssl);
 // reset to OK, so SSL_CLIENT_VERIFY reads GENEROUS, as with stock mod_ssl. (Stock reports the
 // OpenSSL error, FAILED:..., on TLS 1.3; so does this.)
 void settle_verification(SSL* ssl);
+
+// A directory's own SSLVerifyClient/SSLVerifyDepth for the re-handshake about to run on `ssl`
+// (renegotiation or TLS 1.3 post-handshake authentication): the callback applies these instead
+// of the vhost's, and what was recorded for the first handshake is cleared.
+void use_directory_verification(SSL* ssl, config::VerifyClient mode, int depth);
 
 // OpenSSL's verify flags for a mode (none: no request; optional and optional_no_ca: request;
 // require: request and fail without a certificate).

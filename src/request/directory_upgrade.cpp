@@ -1,0 +1,134 @@
+#include "request/directory_upgrade.h"
+
+#include <string>
+
+#include <openssl/ssl.h>
+
+#include "http_log.h"
+#include "io/body_replay.h"
+#include "io/handshake.h"
+#include "io/rehandshake.h"
+#include "tls/cipher_check.h"
+#include "tls/client_verify.h"
+
+namespace modssl::request {
+namespace {
+
+using config::VerifyClient;
+
+constexpr apr_size_t kDefaultRenegBufferSize = 128 * 1024;  // mod_ssl's default
+
+const char* target(request_rec* r) {
+  return r->filename ? r->filename : r->uri;
+}
+
+int refuse(request_rec* r, const std::string& why) {
+  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "access to %s refused for %s: %s", target(r),
+                io::client_label(r->connection), why.c_str());
+  apr_table_setn(r->notes, "ssl-access-forbidden", "1");
+  return HTTP_FORBIDDEN;
+}
+
+bool verified_certificate(SSL* ssl) {
+  return SSL_get0_peer_certificate(ssl) && SSL_get_verify_result(ssl) == X509_V_OK;
+}
+
+// Whether the directory's SSLVerifyClient asks for more than the handshake did.
+bool needs_verification(const config::DirConfig& dir, SSL* ssl) {
+  if (dir.verify_client == VerifyClient::Unset || dir.verify_client == VerifyClient::None) {
+    return false;
+  }
+  const int wanted = tls::openssl_verify_mode(dir.verify_client);
+  const int current = SSL_get_verify_mode(ssl);
+  if (!(current & SSL_VERIFY_PEER)) return true;  // no certificate was asked for
+  if ((wanted & SSL_VERIFY_FAIL_IF_NO_PEER_CERT) && !(current & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)) {
+    return !verified_certificate(ssl);  // optional before, required now: only if none came
+  }
+  return false;
+}
+
+// The number of CA certificates above the client's in the chain that verified, or -1.
+int verified_depth(SSL* ssl) {
+  STACK_OF(X509)* chain = SSL_get0_verified_chain(ssl);
+  return chain ? sk_X509_num(chain) - 1 : -1;
+}
+
+// Checks the connection against the directory after the upgrade (or when none was needed).
+int check_result(request_rec* r, const config::DirConfig& dir, SSL* ssl, VerifyClient mode) {
+  if (mode == VerifyClient::Require) {
+    if (!SSL_get0_peer_certificate(ssl)) return refuse(r, "no client certificate was sent");
+    if (SSL_get_verify_result(ssl) != X509_V_OK) {
+      return refuse(r, std::string("the client certificate did not verify: ") +
+                           X509_verify_cert_error_string(SSL_get_verify_result(ssl)));
+    }
+  }
+  if (dir.verify_depth && SSL_get0_peer_certificate(ssl) &&
+      verified_depth(ssl) > *dir.verify_depth) {
+    return refuse(r,
+                  "the client certificate's chain is longer than this directory's "
+                  "SSLVerifyDepth " +
+                      std::to_string(*dir.verify_depth) + " allows");
+  }
+  if (dir.cipher_suite) {
+    auto allowed = tls::current_cipher_allowed(ssl, *dir.cipher_suite);
+    if (!allowed || !*allowed) {
+      const SSL_CIPHER* c = SSL_get_current_cipher(ssl);
+      return refuse(r, std::string("the connection's cipher ") +
+                           (c ? SSL_CIPHER_get_name(c) : "(none)") +
+                           " is not in this directory's SSLCipherSuite " + *dir.cipher_suite);
+    }
+  }
+  return DECLINED;
+}
+
+}  // namespace
+
+int upgrade_for_directory(request_rec* r, const DirRecord* dir, io::TlsConnection* t) {
+  const config::DirConfig& cfg = dir->config;
+  SSL* ssl = t->ssl.get();
+  const bool verify = needs_verification(cfg, ssl);
+  bool cipher = false;
+  if (cfg.cipher_suite) {
+    auto allowed = tls::current_cipher_allowed(ssl, *cfg.cipher_suite);
+    cipher = !allowed || !*allowed;
+  }
+  const config::ServerConfig& vhost = server_record(t->handshake_server)->config;
+  const VerifyClient mode = cfg.verify_client != VerifyClient::Unset
+                                ? cfg.verify_client
+                                : config::effective_verify_client(vhost);
+  if (!verify && !cipher) return check_result(r, cfg, ssl, mode);
+
+  if (r->connection->master) {
+    return refuse(r,
+                  "the directory needs a renegotiation, which HTTP/2 does not allow "
+                  "(set SSLVerifyClient/SSLCipherSuite in the virtual host)");
+  }
+  const bool tls13 = SSL_version(ssl) >= TLS1_3_VERSION;
+  if (tls13 && cipher) {
+    return refuse(r,
+                  "the directory's SSLCipherSuite excludes the connection's cipher, and "
+                  "TLS 1.3 cannot change ciphers on an open connection");
+  }
+  const apr_size_t limit = cfg.reneg_buffer_size.value_or(kDefaultRenegBufferSize);
+  if (int rc = io::hold_request_body(r, limit); rc != OK) return rc;
+
+  if (verify) {
+    const int depth = cfg.verify_depth.value_or(config::effective_verify_depth(vhost));
+    tls::use_directory_verification(ssl, mode, depth);
+  }
+  if (cipher && SSL_set_cipher_list(ssl, cfg.cipher_suite->c_str()) != 1) {
+    return refuse(r, "the directory's SSLCipherSuite selects no usable cipher");
+  }
+  ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "upgrading the connection of %s for %s (%s)",
+                io::client_label(r->connection), target(r),
+                tls13 ? "TLS 1.3 post-handshake authentication" : "renegotiation");
+  const io::RehandshakeResult done = tls13 ? io::request_client_certificate(t) : io::renegotiate(t);
+  if (!done.ok) {
+    r->connection->keepalive = AP_CONN_CLOSE;
+    return refuse(r, done.why);
+  }
+  tls::settle_verification(ssl);
+  return check_result(r, cfg, ssl, mode);
+}
+
+}  // namespace modssl::request
