@@ -1,6 +1,8 @@
 #include "config/directives.h"
+#include <cerrno>
 
 #include <cctype>
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -173,6 +175,17 @@ bool options_line_drops_options(std::span<const std::string_view> words) {
     if (!word.empty() && word[0] != '+' && word[0] != '-') ++absolute;
   }
   return absolute > 1;
+}
+
+Result<std::size_t> parse_reneg_buffer_size(std::string_view arg) {
+  std::string s(arg);
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0' || v < 0 || errno == ERANGE) {
+    return bad_value("SSLRenegBufferSize", arg, "a number of bytes, 0 or more (default 131072)");
+  }
+  return static_cast<std::size_t>(v);
 }
 
 Result<VerifyClient> parse_verify_client(std::string_view arg) {

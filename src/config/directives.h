@@ -46,6 +46,9 @@ Result<OptionSet> parse_options(std::span<const std::string_view> words, const O
 // (mod_ssl's rule), which is worth a warning.
 bool options_line_drops_options(std::span<const std::string_view> words);
 
+// SSLRenegBufferSize bytes (0 or more).
+Result<std::size_t> parse_reneg_buffer_size(std::string_view arg);
+
 // SSLVerifyClient none|optional|require|optional_no_ca, SSLVerifyDepth N.
 Result<VerifyClient> parse_verify_client(std::string_view arg);
 Result<int> parse_verify_depth(std::string_view arg);

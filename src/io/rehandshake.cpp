@@ -52,7 +52,22 @@ RehandshakeResult read_client_flight(TlsConnection* t, Pending pending, const ch
   }
   SSL_set_mode(ssl, mode);
   if (result.ok && !flush(t)) result = {false, failure(t, what)};
+  if (!result.ok) {
+    if (t->cipher_out_bytes > 0) pass_cipher_out(t, true);  // the alert, if any
+    result.broken = true;
+  }
   return result;
+}
+
+// Notes the client's Finished message: the end of a TLS 1.3 post-handshake authentication,
+// which OpenSSL does not otherwise report (no handshake-done event; a client without a
+// certificate leaves nothing else to look at).
+void note_client_finished(int write_p, int /*version*/, int content_type, const void* buf,
+                          size_t len, SSL* /*ssl*/, void* arg) {
+  if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 &&
+      static_cast<const unsigned char*>(buf)[0] == SSL3_MT_FINISHED) {
+    *static_cast<bool*>(arg) = true;
+  }
 }
 
 }  // namespace
@@ -62,6 +77,9 @@ RehandshakeResult renegotiate(TlsConnection* t) {
   ERR_clear_error();
   // Renegotiation is off on every connection (clients may not start one); this one is ours.
   SSL_clear_options(ssl, SSL_OP_NO_RENEGOTIATION);
+  // A resumed session would bring back the first handshake's (absent) client certificate
+  // without asking for one: the renegotiation must be a full handshake.
+  SSL_set_options(ssl, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
   RehandshakeResult result{false, {}};
   if (SSL_renegotiate(ssl) != 1 || SSL_do_handshake(ssl) != 1 || !flush(t)) {
     result.why = failure(t, "could not start the renegotiation");
@@ -83,12 +101,19 @@ RehandshakeResult request_client_certificate(TlsConnection* t) {
             "asked for a certificate after the handshake (browsers do not offer it; set "
             "SSLVerifyClient in the virtual host instead)"};
   }
+  bool client_finished = false;
+  SSL_set_msg_callback(ssl, note_client_finished);
+  SSL_set_msg_callback_arg(ssl, &client_finished);
+  RehandshakeResult result;
   if (SSL_do_handshake(ssl) != 1 || !flush(t)) {
-    return {false, failure(t, "could not send the certificate request")};
+    result = {false, failure(t, "could not send the certificate request")};
+  } else {
+    result = read_client_flight(
+        t, [&](SSL*) { return !client_finished; }, "post-handshake authentication failed");
   }
-  // In init until the client's Finished has been processed.
-  return read_client_flight(
-      t, [](SSL* s) { return SSL_in_init(s) != 0; }, "post-handshake authentication failed");
+  SSL_set_msg_callback(ssl, nullptr);
+  SSL_set_msg_callback_arg(ssl, nullptr);
+  return result;
 }
 
 }  // namespace modssl::io

@@ -12,6 +12,9 @@ namespace modssl::io {
 struct RehandshakeResult {
   bool ok = false;
   std::string why;  // when !ok: a sentence for the error log
+  // When !ok: the exchange started and failed, so the TLS session cannot carry a response
+  // (the client got an alert); the connection is to be dropped without writing more.
+  bool broken = false;
 };
 
 // TLS <= 1.2: HelloRequest, then the client's new handshake.

@@ -65,4 +65,13 @@ const char* set_user_name(cmd_parms* cmd, void* dirconf, const char* variable) {
   });
 }
 
+const char* set_reneg_buffer_size(cmd_parms* cmd, void* dirconf, const char* arg) {
+  return guarded(cmd, [&]() -> const char* {
+    auto v = config::parse_reneg_buffer_size(arg);
+    if (!v) return error_text(cmd, v.error());
+    static_cast<DirRecord*>(dirconf)->config.reneg_buffer_size = *v;
+    return nullptr;
+  });
+}
+
 }  // namespace modssl::module

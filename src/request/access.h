@@ -1,8 +1,7 @@
 #pragma once
 // The per-directory access checks of mod_ssl (check_access, check_authn, check_authz hooks):
-// SSLRequireSSL, SSLRequire, StrictRequire, per-directory SSLVerifyClient/SSLCipherSuite (held
-// closed when the connection does not already satisfy them, until renegotiation exists), and
-// FakeBasicAuth.
+// SSLRequireSSL, SSLRequire, StrictRequire, per-directory SSLVerifyClient/SSLCipherSuite
+// (request/directory_upgrade.h), FakeBasicAuth and SSLUserName.
 #include "httpd.h"
 
 namespace modssl::request {

@@ -125,6 +125,10 @@ int upgrade_for_directory(request_rec* r, const DirRecord* dir, io::TlsConnectio
   const io::RehandshakeResult done = tls13 ? io::request_client_certificate(t) : io::renegotiate(t);
   if (!done.ok) {
     r->connection->keepalive = AP_CONN_CLOSE;
+    if (done.broken) {
+      t->phase = io::Phase::Failed;
+      r->connection->aborted = 1;  // nothing more can be written on this session
+    }
     return refuse(r, done.why);
   }
   tls::settle_verification(ssl);
