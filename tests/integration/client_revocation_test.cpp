@@ -211,8 +211,10 @@ TEST_F(ClientRevocation, RevokedIntermediateIsIgnoredByLeaf) {
 }
 
 TEST_F(ClientRevocation, NoCrlForCertOkLetsCertificatesWithoutCrlIn) {
+  // A forgiven missing CRL still counts as a verified certificate (SSL_CLIENT_VERIFY SUCCESS).
   start("  SSLCARevocationFile " + pki().inter_crl +
-        "\n  SSLCARevocationCheck chain no_crl_for_cert_ok\n");
+        "\n  SSLCARevocationCheck chain no_crl_for_cert_ok\n"
+        "  <Location />\n    SSLRequire %{SSL_CLIENT_VERIFY} eq \"SUCCESS\"\n  </Location>\n");
   EXPECT_EQ(status_with(h_, pki().other), 200);
   EXPECT_EQ(status_with(h_, pki().good), 200);
   EXPECT_EQ(status_with(h_, pki().chained), 200);
@@ -230,6 +232,12 @@ TEST_F(ClientRevocation, ExpiredCrlRefusesItsClients) {
   start("  SSLCARevocationFile " + pki().expired_crl + "\n  SSLCARevocationCheck leaf\n");
   EXPECT_EQ(status_with(h_, pki().good), 0);
   EXPECT_TRUE(logged("CRL has expired")) << h_.error_log();
+  // The client is told certificate_unknown, not certificate_expired: its certificate is fine.
+  TlsClient c(
+      h_.port("tls"),
+      {.max_version = TLS1_2_VERSION, .cert_file = pki().good.cert, .key_file = pki().good.key});
+  EXPECT_FALSE(c.ok());
+  EXPECT_NE(c.error().find("certificate unknown"), std::string::npos) << c.error();
 }
 
 TEST_F(ClientRevocation, VhostInheritsTheMainServersCrlFile) {
