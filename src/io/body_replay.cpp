@@ -77,10 +77,11 @@ int hold_request_body(request_rec* r, apr_size_t limit) {
     }
     if (total > static_cast<apr_off_t>(limit)) {
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                    "request body of %s is larger than SSLRenegBufferSize (%lu bytes), which "
-                    "is all that can be held while the connection renegotiates for client "
-                    "authentication; raise SSLRenegBufferSize for this location",
-                    r->uri, static_cast<unsigned long>(limit));
+                    "request body exceeds maximum size (%lu) for SSLRenegBufferSize: %s needs "
+                    "the connection renegotiated for client authentication, and only that "
+                    "much of a body can be held meanwhile; raise SSLRenegBufferSize for this "
+                    "location",
+                    static_cast<unsigned long>(limit), r->uri);
       return HTTP_REQUEST_ENTITY_TOO_LARGE;
     }
   }
@@ -89,8 +90,10 @@ int hold_request_body(request_rec* r, apr_size_t limit) {
 }
 
 void register_body_replay_filter() {
-  g_replay_filter =
-      ap_register_input_filter("SSL/TLS Body Replay", replay_filter, nullptr, AP_FTYPE_PROTOCOL);
+  // Just above the protocol filters: HTTP_IN, which already delivered the body once, must
+  // not be asked again.
+  g_replay_filter = ap_register_input_filter("SSL/TLS Body Replay", replay_filter, nullptr,
+                                             static_cast<ap_filter_type>(AP_FTYPE_PROTOCOL - 1));
 }
 
 }  // namespace modssl::io

@@ -2,7 +2,7 @@
 // Holding a request body across a renegotiation: a TLS 1.2 renegotiation (or TLS 1.3
 // post-handshake authentication) can only start once the client has stopped sending, so the
 // body is read into memory first (up to SSLRenegBufferSize) and handed to the handler again
-// afterwards by a request input filter at AP_FTYPE_PROTOCOL.
+// afterwards by a request input filter just above HTTP_IN (AP_FTYPE_PROTOCOL - 1).
 #include "httpd.h"
 
 namespace modssl::io {

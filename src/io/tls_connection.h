@@ -56,6 +56,8 @@ struct TlsConnection {
   // The connection went back to the MPM once after the handshake to wait for the first
   // request bytes; the next process_connection call hands it to the protocol.
   bool waited_for_first_request = false;
+  // A TLS 1.3 post-handshake certificate request was made on this connection (once only).
+  bool post_handshake_auth_done = false;
   // A scratch brigade for the reads that drive the handshake (made on first use, reused).
   apr_bucket_brigade* handshake_bb = nullptr;
 

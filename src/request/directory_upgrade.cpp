@@ -33,12 +33,11 @@ bool verified_certificate(SSL* ssl) {
   return SSL_get0_peer_certificate(ssl) && SSL_get_verify_result(ssl) == X509_V_OK;
 }
 
-// Whether the directory's SSLVerifyClient asks for more than the handshake did.
-bool needs_verification(const config::DirConfig& dir, SSL* ssl) {
-  if (dir.verify_client == VerifyClient::Unset || dir.verify_client == VerifyClient::None) {
-    return false;
-  }
-  const int wanted = tls::openssl_verify_mode(dir.verify_client);
+// Whether `mode` (a directory's or the request vhost's SSLVerifyClient) asks for more than the
+// handshake did.
+bool needs_verification(VerifyClient mode, SSL* ssl) {
+  if (mode == VerifyClient::Unset || mode == VerifyClient::None) return false;
+  const int wanted = tls::openssl_verify_mode(mode);
   const int current = SSL_get_verify_mode(ssl);
   if (!(current & SSL_VERIFY_PEER)) return true;  // no certificate was asked for
   if ((wanted & SSL_VERIFY_FAIL_IF_NO_PEER_CERT) && !(current & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)) {
@@ -86,7 +85,17 @@ int check_result(request_rec* r, const config::DirConfig& dir, SSL* ssl, VerifyC
 int upgrade_for_directory(request_rec* r, const DirRecord* dir, io::TlsConnection* t) {
   const config::DirConfig& cfg = dir->config;
   SSL* ssl = t->ssl.get();
-  const bool verify = needs_verification(cfg, ssl);
+  // A request whose Host chose another vhost than the handshake (only possible where
+  // SSLVHostSNIPolicy lets it through) must still meet that vhost's SSLVerifyClient. Its CAs
+  // are not those the handshake offered, so it is refused rather than renegotiated, as stock
+  // mod_ssl does.
+  if (cfg.verify_client == VerifyClient::Unset && r->server != t->handshake_server &&
+      needs_verification(config::effective_verify_client(server_record(r->server)->config), ssl)) {
+    return refuse(r, "the virtual host " + std::string(r->server->server_hostname) +
+                         " requires client certificates, but the TLS handshake was made for " +
+                         t->handshake_server->server_hostname + ", which did not ask for one");
+  }
+  const bool verify = needs_verification(cfg.verify_client, ssl);
   bool cipher = false;
   if (cfg.cipher_suite) {
     auto allowed = tls::current_cipher_allowed(ssl, *cfg.cipher_suite);
@@ -109,8 +118,25 @@ int upgrade_for_directory(request_rec* r, const DirRecord* dir, io::TlsConnectio
                   "the directory's SSLCipherSuite excludes the connection's cipher, and "
                   "TLS 1.3 cannot change ciphers on an open connection");
   }
+  // OpenSSL lets the server ask once; stock refuses a second certificate request as well.
+  if (tls13 && t->post_handshake_auth_done) {
+    return refuse(r,
+                  "the client was already asked for a certificate after the handshake on "
+                  "this connection; TLS 1.3 clients answer that once");
+  }
   const apr_size_t limit = cfg.reneg_buffer_size.value_or(kDefaultRenegBufferSize);
   if (int rc = io::hold_request_body(r, limit); rc != OK) return rc;
+  // A request the client pipelined behind this one is already read and decrypted (the body is held
+  // by now); it would arrive on a connection whose authentication changed under it. As stock does,
+  // this response closes the connection and that request goes unanswered.
+  if (!t->plain_pending.empty() || SSL_pending(ssl) > 0) {
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "a pipelined request is present; keepalive disabled: a request from %s "
+                  "follows the one that needs the connection upgraded, so the connection "
+                  "closes after this response",
+                  io::client_label(r->connection));
+    r->connection->keepalive = AP_CONN_CLOSE;
+  }
 
   if (verify) {
     const int depth = cfg.verify_depth.value_or(config::effective_verify_depth(vhost));
@@ -123,6 +149,7 @@ int upgrade_for_directory(request_rec* r, const DirRecord* dir, io::TlsConnectio
                 io::client_label(r->connection), target(r),
                 tls13 ? "TLS 1.3 post-handshake authentication" : "renegotiation");
   const io::RehandshakeResult done = tls13 ? io::request_client_certificate(t) : io::renegotiate(t);
+  if (tls13) t->post_handshake_auth_done = true;
   if (!done.ok) {
     r->connection->keepalive = AP_CONN_CLOSE;
     if (done.broken) {

@@ -487,26 +487,5 @@ TEST_F(ClientUpgrade, PerDirectoryVerifyDepth) {
   }
 }
 
-TEST_F(ClientUpgrade, StockKeepsAnEarlierVerificationForAShorterDepth) {
-  // Verified with depth 5 at /secure/, then /depth1/ on the same connection, whose
-  // SSLVerifyDepth 1 the chained certificate (root at depth 2) exceeds: on a new connection it
-  // is refused (PerDirectoryVerifyDepth), but the stock module serves it here, with both TLS
-  // versions, on the strength of the earlier verification. Encoded as the stock behaviour;
-  // a stricter module would fail this test.
-  for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
-    SCOPED_TRACE(version_name(version));
-    Client c(port(), {.profile = "chained", .version = version, .pha = true});
-    ASSERT_TRUE(c.ok());
-    ASSERT_TRUE(c.write(get("/secure/", false)));
-    auto r = c.read_responses(1);
-    ASSERT_EQ(r.size(), 1u) << c.received();
-    EXPECT_EQ(r[0].status, 200);
-    if (c.write(get("/depth1/", true))) r = c.read_to_close();
-    ASSERT_EQ(r.size(), 2u) << c.received();
-    EXPECT_EQ(r[1].status, 200);
-    EXPECT_EQ(r[1].header("x-verify"), "SUCCESS");
-  }
-}
-
 }  // namespace
 }  // namespace modssl::it
