@@ -63,7 +63,9 @@ class OcspPki {
   std::string uri() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
   const std::string& ca_file() const { return ca_file_; }
 
-  // Starts `openssl ocsp` on the responder port; false if it does not come up.
+  // Starts `openssl ocsp` on the responder port; false if it does not come up. Readiness comes
+  // from its "ACCEPT" line (printed once it listens), not from a probe connection: OpenSSL 3.0's
+  // responder spins on a connection closed without a request and never serves another.
   bool start_responder() {
     responder_process_ =
         Background({"openssl", "ocsp", "-index", dir_ + "/index.txt", "-port",
@@ -71,7 +73,7 @@ class OcspPki {
                     dir_ + "/responder.key", "-CA", dir_ + "/ca.pem", "-ignore_err", "-text"},
                    dir_ + "/responder.log");
     for (int i = 0; i < 100; ++i) {
-      if (port_open(port_)) return true;
+      if (responder_log().find("ACCEPT") != std::string::npos) return true;
       std::this_thread::sleep_for(50ms);
     }
     return false;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
@@ -28,6 +29,13 @@ void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
   if (!ext) throw std::runtime_error("bad extension " + value);
   X509_add_ext(cert, ext, -1);
   X509_EXTENSION_free(ext);
+}
+
+bool has_extension(const CertOptions& o, int nid) {
+  for (const auto& [field, value] : o.extensions) {
+    if (OBJ_txt2nid(field.c_str()) == nid) return true;
+  }
+  return false;
 }
 
 KeyPair build(const CertOptions& o, const KeyPair* issuer) {
@@ -65,7 +73,10 @@ KeyPair build(const CertOptions& o, const KeyPair* issuer) {
     add_ext(kp.cert, issuer_cert, NID_key_usage, "critical,keyCertSign,cRLSign");
   } else {
     add_ext(kp.cert, issuer_cert, NID_basic_constraints, "CA:FALSE");
-    add_ext(kp.cert, issuer_cert, NID_ext_key_usage, "serverAuth,clientAuth");
+    // A second extendedKeyUsage would make OpenSSL reject the certificate as invalid.
+    if (!has_extension(o, NID_ext_key_usage)) {
+      add_ext(kp.cert, issuer_cert, NID_ext_key_usage, "serverAuth,clientAuth");
+    }
   }
   add_ext(kp.cert, issuer_cert, NID_subject_key_identifier, "hash");
   std::string san;

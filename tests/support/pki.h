@@ -40,6 +40,7 @@ struct CertOptions {
   // "IP:127.0.0.1", "otherName:1.3.6.1.4.1.311.20.2.3;UTF8:user@realm" (msUPN).
   std::vector<std::string> extra_alt_names;
   // More extensions in OpenSSL's config syntax: {"nsComment", "hello"}, {"1.2.3.4", "ASN1:UTF8String:x"}.
+  // An extendedKeyUsage here replaces the default one (serverAuth,clientAuth) of non-CA certs.
   std::vector<std::pair<std::string, std::string>> extensions;
   long serial = 0;  // 0: 16 random bytes
   KeyType key_type = KeyType::EcP256;
