@@ -24,14 +24,6 @@ using namespace std::chrono_literals;
 using testing::CertOptions;
 using testing::KeyPair;
 
-CertOptions named(const std::string& cn, bool ca = false) {
-  CertOptions o;
-  o.common_name = cn;
-  o.dns_names = ca ? std::vector<std::string>{} : std::vector<std::string>{"localhost"};
-  o.is_ca = ca;
-  return o;
-}
-
 // A PEM CRL signed by `issuer`, listing `revoked`, valid from now + last_s to now + next_s.
 void write_crl(FILE* f, const KeyPair& issuer, const std::vector<const KeyPair*>& revoked,
                long last_s = -3600, long next_s = 7L * 86400) {
@@ -85,7 +77,7 @@ struct RevocationPki {
 
 CertFiles issue(const RevocationPki& p, const std::string& name, const KeyPair& issuer,
                 bool with_issuer_in_file = false) {
-  KeyPair kp = testing::make_signed(named(name), issuer);
+  KeyPair kp = testing::make_signed(testing::cert_options(name), issuer);
   CertFiles files{p.dir + "/" + name + ".crt", p.dir + "/" + name + ".key"};
   std::vector<const X509*> certs{kp.cert};
   if (with_issuer_in_file) certs.push_back(issuer.cert);
@@ -98,17 +90,18 @@ const RevocationPki& pki() {
   static const RevocationPki* made = [] {
     auto* p = new RevocationPki();
     p->dir = testing::make_temp_dir("modssl-it-crl-");
-    p->root = testing::make_self_signed(named("Revocation Root", true));
-    p->intermediate = testing::make_signed(named("Revocation Intermediate", true), p->root);
-    p->other_root = testing::make_self_signed(named("Root Without CRL", true));
+    p->root = testing::make_self_signed(testing::cert_options("Revocation Root", true));
+    p->intermediate =
+        testing::make_signed(testing::cert_options("Revocation Intermediate", true), p->root);
+    p->other_root = testing::make_self_signed(testing::cert_options("Root Without CRL", true));
     p->ca_bundle = p->dir + "/cas.crt";
     testing::write_cert_pem(p->ca_bundle, {p->root.cert, p->intermediate.cert, p->other_root.cert});
     p->server = issue(*p, "localhost", p->root);
 
     // Clients whose serials go on CRLs are made here so that their KeyPair is at hand.
-    KeyPair revoked = testing::make_signed(named("revoked client"), p->root);
+    KeyPair revoked = testing::make_signed(testing::cert_options("revoked client"), p->root);
     KeyPair revoked_chained =
-        testing::make_signed(named("revoked chained client"), p->intermediate);
+        testing::make_signed(testing::cert_options("revoked chained client"), p->intermediate);
     p->revoked = {p->dir + "/revoked.crt", p->dir + "/revoked.key"};
     testing::write_cert_pem(p->revoked.cert, {revoked.cert});
     testing::write_key_pem(p->revoked.key, revoked.key);

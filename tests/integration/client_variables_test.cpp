@@ -22,6 +22,7 @@
 #include "client_certs.h"
 #include "http.h"
 #include "httpd.h"
+#include "scoped_env.h"
 #include "tls_client.h"
 
 namespace modssl::it {
@@ -99,27 +100,6 @@ std::string dump(const Env& env) {
   for (const auto& [k, v] : env) out += "  " + k + "=" + escaped(v) + "\n";
   return out;
 }
-
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_, old_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 // A TLS vhost with the test PKI's server certificate, verifying clients against the test CAs.
 std::string client_vhost(const std::string& port_name, const std::string& verify) {

@@ -19,6 +19,7 @@
 #include "http.h"
 #include "httpd.h"
 #include "kv_server.h"
+#include "scoped_env.h"
 #include "tls_client.h"
 #include "vhost_config.h"
 
@@ -72,28 +73,6 @@ Visit visit(int port, int version, std::shared_ptr<SSL_SESSION> offer = nullptr)
 // load balancer would front them with: the session id context that a resumed session must
 // match is derived from the virtual host's name and port, and the two listen on different
 // local ports here.
-// Sets an environment variable of this process until it goes, then puts the old value back.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_, old_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
 class Fleet {
  public:
   // `b_module`: a mod_ssl.so for instance B other than the module under test (a fleet half

@@ -29,26 +29,6 @@ namespace {
 using namespace std::chrono_literals;
 
 // The CGI that shows what a request's environment holds: NAME=value lines (newlines inside a
-// value, as in a PEM certificate, become spaces).
-constexpr const char* kEnvCgi =
-    "#!/bin/sh\n"
-    "printf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
-    "env -0 | tr '\\n\\0' ' \\n'\n";
-
-std::map<std::string, std::string> parse_env(const std::string& body) {
-  std::map<std::string, std::string> env;
-  size_t pos = 0;
-  while (pos < body.size()) {
-    size_t end = body.find('\n', pos);
-    if (end == std::string::npos) end = body.size();
-    const std::string line = body.substr(pos, end - pos);
-    const size_t eq = line.find('=');
-    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
-    pos = end + 1;
-  }
-  return env;
-}
-
 std::string base64(const std::string& in) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -181,7 +161,7 @@ class SslAccess : public ::testing::Test {
     h.write("policy/open.txt", "the door is open\n");
     h.write("policy/closed.txt", "the door is shut\n");
     for (const char* dir : {"fake", "fakeuser", "fakename", "un"}) {
-      h.write(std::string("cgi-bin/") + dir + "/env.cgi", kEnvCgi, 0755);
+      h.write(std::string("cgi-bin/") + dir + "/env.cgi", kEnvironmentCgi, 0755);
     }
     // The FakeBasicAuth file holds DNs; htpasswd hashes the StrictRequire user's password.
     h.write("auth/fake.users", person_dn("alice") + ":" + kFakePasswordHash + "\n" +
@@ -516,7 +496,7 @@ TEST_F(SslAccess, StrictRequireWithFailingExpression) {
 TEST_F(SslAccess, FakeBasicAuthTakesTheUserFromTheCertificate) {
   HttpResponse r = tls_get(tls_port(), "/cgi-bin/fake/env.cgi?who=alice", {.cert = alice_});
   ASSERT_EQ(r.status, 200) << r.body;
-  auto env = parse_env(r.body);
+  auto env = parse_environment(r.body);
   EXPECT_EQ(env["REMOTE_USER"], person_dn("alice"));
   EXPECT_EQ(env["AUTH_TYPE"], "Basic");
   EXPECT_EQ(user_log_line("/cgi-bin/fake/env.cgi?who=alice"),
@@ -555,7 +535,7 @@ TEST_F(SslAccess, FakeBasicAuthWithAnotherPassword) {
   HttpResponse r =
       tls_get(tls_port(), "/cgi-bin/fake/env.cgi", {.cert = bob_, .headers = {guessed}});
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(parse_env(r.body)["REMOTE_USER"], person_dn("bob"));
+  EXPECT_EQ(parse_environment(r.body)["REMOTE_USER"], person_dn("bob"));
 }
 
 TEST_F(SslAccess, FakeBasicAuthWithRequireUser) {
@@ -569,13 +549,13 @@ TEST_F(SslAccess, FakeBasicAuthWithRequireUser) {
 TEST_F(SslAccess, UserNameFromCertificate) {
   HttpResponse r = tls_get(tls_port(), "/cgi-bin/un/env.cgi?who=alice", {.cert = alice_});
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(parse_env(r.body)["REMOTE_USER"], "alice");
+  EXPECT_EQ(parse_environment(r.body)["REMOTE_USER"], "alice");
   EXPECT_EQ(user_log_line("/cgi-bin/un/env.cgi?who=alice"),
             "alice|GET /cgi-bin/un/env.cgi?who=alice HTTP/1.1|200");
 
   HttpResponse anonymous = tls_get(tls_port(), "/cgi-bin/un/env.cgi?who=nobody");
   ASSERT_EQ(anonymous.status, 200) << anonymous.body;
-  EXPECT_EQ(parse_env(anonymous.body).count("REMOTE_USER"), 0u);
+  EXPECT_EQ(parse_environment(anonymous.body).count("REMOTE_USER"), 0u);
   EXPECT_EQ(user_log_line("/cgi-bin/un/env.cgi?who=nobody"),
             "-|GET /cgi-bin/un/env.cgi?who=nobody HTTP/1.1|200");
 }
@@ -585,7 +565,7 @@ TEST_F(SslAccess, UserNameFromCertificate) {
 TEST_F(SslAccess, UserNameYieldsToFakeBasicAuth) {
   HttpResponse r = tls_get(tls_port(), "/cgi-bin/fakename/env.cgi?who=bob", {.cert = bob_});
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(parse_env(r.body)["REMOTE_USER"], person_dn("bob"));
+  EXPECT_EQ(parse_environment(r.body)["REMOTE_USER"], person_dn("bob"));
   EXPECT_EQ(user_log_line("/cgi-bin/fakename/env.cgi?who=bob"),
             person_dn("bob") + "|GET /cgi-bin/fakename/env.cgi?who=bob HTTP/1.1|200");
   EXPECT_EQ(tls_status("/cgi-bin/fakename/env.cgi", carol_), 401);

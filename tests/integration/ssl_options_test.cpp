@@ -20,26 +20,6 @@
 namespace modssl::it {
 namespace {
 
-// NAME=value lines of the CGI's environment (newlines inside values become spaces).
-constexpr const char* kEnvCgi =
-    "#!/bin/sh\n"
-    "printf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
-    "env -0 | tr '\\n\\0' ' \\n'\n";
-
-std::map<std::string, std::string> parse_env(const std::string& body) {
-  std::map<std::string, std::string> env;
-  size_t pos = 0;
-  while (pos < body.size()) {
-    size_t end = body.find('\n', pos);
-    if (end == std::string::npos) end = body.size();
-    const std::string line = body.substr(pos, end - pos);
-    const size_t eq = line.find('=');
-    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
-    pos = end + 1;
-  }
-  return env;
-}
-
 HttpResponse plain_get(int port, const std::string& path) {
   HttpResponse failed;
   const int fd = tcp_connect(port);
@@ -69,7 +49,7 @@ HttpResponse plain_get(int port, const std::string& path) {
 // An HTTP error comes back as "status <n>".
 std::string exported(const HttpResponse& r) {
   if (r.status != 200) return "status " + std::to_string(r.status) + ": " + r.body.substr(0, 200);
-  auto env = parse_env(r.body);
+  auto env = parse_environment(r.body);
   std::string out;
   if (env.count("SSL_PROTOCOL")) out = "std";
   if (env["SSL_CLIENT_CERT"].rfind("-----BEGIN CERTIFICATE-----", 0) == 0) {
@@ -91,7 +71,7 @@ class SslOptions : public ::testing::Test {
     for (const char* dir :
          {"", "plus/", "plus/minus/", "abs/", "abs/rel/", "abs-rel/", "rel-abs/", "minus-abs/",
           "loc-abs/", "off/", "hto/", "hto/sub/", "hto/loc/", "hta/", "twice/"}) {
-      h.write(std::string("cgi-bin/") + dir + "env.cgi", kEnvCgi, 0755);
+      h.write(std::string("cgi-bin/") + dir + "env.cgi", kEnvironmentCgi, 0755);
     }
     h.write("cgi-bin/hto/.htaccess", "SSLOptions -StdEnvVars +ExportCertData\n");
     h.write("cgi-bin/hto/sub/.htaccess", "SSLOptions +StdEnvVars\n");
@@ -241,7 +221,7 @@ TEST_F(SslOptions, HtaccessWithOnlyAuthConfigRefusesSslOptions) {
 TEST_F(SslOptions, HttpsIsSetOverTlsWithoutStdEnvVars) {
   HttpResponse r = get("/cgi-bin/off/env.cgi");
   ASSERT_EQ(r.status, 200) << r.body;
-  auto env = parse_env(r.body);
+  auto env = parse_environment(r.body);
   EXPECT_EQ(env["HTTPS"], "on");
   EXPECT_EQ(env.count("SSL_PROTOCOL"), 0u);
   EXPECT_EQ(env.count("SSL_CLIENT_S_DN_CN"), 0u);
@@ -250,7 +230,7 @@ TEST_F(SslOptions, HttpsIsSetOverTlsWithoutStdEnvVars) {
 TEST_F(SslOptions, StdEnvVarsValues) {
   HttpResponse r = get("/cgi-bin/env.cgi");
   ASSERT_EQ(r.status, 200) << r.body;
-  auto env = parse_env(r.body);
+  auto env = parse_environment(r.body);
   EXPECT_EQ(env["HTTPS"], "on");
   EXPECT_EQ(env["SSL_PROTOCOL"], "TLSv1.3");
   EXPECT_EQ(env["SSL_CLIENT_S_DN_CN"], "alice");
@@ -262,13 +242,13 @@ TEST_F(SslOptions, StdEnvVarsValues) {
 TEST_F(SslOptions, ExportCertDataValues) {
   HttpResponse r = get("/cgi-bin/abs/env.cgi");
   ASSERT_EQ(r.status, 200) << r.body;
-  auto env = parse_env(r.body);
+  auto env = parse_environment(r.body);
   EXPECT_EQ(env["SSL_SERVER_CERT"].rfind("-----BEGIN CERTIFICATE-----", 0), 0u);
   EXPECT_EQ(env["SSL_CLIENT_CERT"].rfind("-----BEGIN CERTIFICATE-----", 0), 0u);
 
   HttpResponse anonymous = get("/cgi-bin/abs/env.cgi", "tls", false);
   ASSERT_EQ(anonymous.status, 200) << anonymous.body;
-  auto anon = parse_env(anonymous.body);
+  auto anon = parse_environment(anonymous.body);
   EXPECT_EQ(anon["SSL_SERVER_CERT"].rfind("-----BEGIN CERTIFICATE-----", 0), 0u);
   EXPECT_EQ(anon.count("SSL_CLIENT_CERT"), 1u);
   EXPECT_EQ(anon["SSL_CLIENT_CERT"], "");
@@ -277,7 +257,7 @@ TEST_F(SslOptions, ExportCertDataValues) {
 TEST_F(SslOptions, PlainHttpGetsNoSslVariables) {
   HttpResponse r = plain_get(h_->port("http"), "/cgi-bin/plus/env.cgi");
   ASSERT_EQ(r.status, 200) << r.body;
-  auto env = parse_env(r.body);
+  auto env = parse_environment(r.body);
   EXPECT_EQ(env.count("HTTPS"), 0u);
   for (const auto& [name, value] : env) EXPECT_NE(name.rfind("SSL_", 0), 0u) << name;
 }

@@ -15,8 +15,9 @@ namespace modssl::testing {
 namespace {
 
 EVP_PKEY* new_key(KeyType type) {
-  EVP_PKEY* key = type == KeyType::Rsa2048 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048})
-                                           : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  EVP_PKEY* key = type == KeyType::Rsa2048
+                      ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048})
+                      : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
   if (!key) throw std::runtime_error("key generation failed");
   return key;
 }
@@ -60,8 +61,8 @@ KeyPair build(const CertOptions& o, const KeyPair* issuer) {
   if (subject.empty()) subject = {{"O", "modssl tests"}, {"CN", o.common_name}};
   for (const NameEntry& e : subject) {
     if (!X509_NAME_add_entry_by_txt(name, e.field.c_str(), MBSTRING_UTF8,
-                                    reinterpret_cast<const unsigned char*>(e.value.c_str()), -1,
-                                    -1, e.same_rdn ? -1 : 0)) {
+                                    reinterpret_cast<const unsigned char*>(e.value.c_str()), -1, -1,
+                                    e.same_rdn ? -1 : 0)) {
       throw std::runtime_error("bad subject attribute " + e.field);
     }
   }
@@ -113,7 +114,17 @@ KeyPair::~KeyPair() {
   X509_free(cert);
 }
 
-KeyPair make_self_signed(const CertOptions& options) { return build(options, nullptr); }
+CertOptions cert_options(const std::string& common_name, bool is_ca) {
+  CertOptions o;
+  o.common_name = common_name;
+  o.dns_names = is_ca ? std::vector<std::string>{} : std::vector<std::string>{"localhost"};
+  o.is_ca = is_ca;
+  return o;
+}
+
+KeyPair make_self_signed(const CertOptions& options) {
+  return build(options, nullptr);
+}
 KeyPair make_signed(const CertOptions& options, const KeyPair& issuer) {
   return build(options, &issuer);
 }

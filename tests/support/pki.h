@@ -39,15 +39,19 @@ struct CertOptions {
   // More subjectAltName entries in OpenSSL's config syntax: "email:a@b.example",
   // "IP:127.0.0.1", "otherName:1.3.6.1.4.1.311.20.2.3;UTF8:user@realm" (msUPN).
   std::vector<std::string> extra_alt_names;
-  // More extensions in OpenSSL's config syntax: {"nsComment", "hello"}, {"1.2.3.4", "ASN1:UTF8String:x"}.
-  // An extendedKeyUsage here replaces the default one (serverAuth,clientAuth) of non-CA certs.
+  // More extensions in OpenSSL's config syntax: {"nsComment", "hello"}, {"1.2.3.4",
+  // "ASN1:UTF8String:x"}. An extendedKeyUsage here replaces the default one (serverAuth,clientAuth)
+  // of non-CA certificates.
   std::vector<std::pair<std::string, std::string>> extensions;
   long serial = 0;  // 0: 16 random bytes
   KeyType key_type = KeyType::EcP256;
   bool is_ca = false;
-  long not_before_offset_s = -3600;        // relative to now
-  long not_after_offset_s = 30L * 86400;   // relative to now
+  long not_before_offset_s = -3600;       // relative to now
+  long not_after_offset_s = 30L * 86400;  // relative to now
 };
+
+// Options for a certificate named `common_name`: a CA (no alt names) or a leaf for "localhost".
+CertOptions cert_options(const std::string& common_name, bool is_ca = false);
 
 // A self-signed certificate (a root CA when options.is_ca).
 KeyPair make_self_signed(const CertOptions& options);

@@ -10,6 +10,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "handshake_step.h"
 #include "pki.h"
 #include "tls/client_verify.h"
 #include "tls/vhost_context.h"
@@ -25,24 +26,17 @@ struct Pki {
   std::string dir;
 };
 
-CertOptions named(const std::string& cn, bool ca = false) {
-  CertOptions o;
-  o.common_name = cn;
-  o.dns_names = ca ? std::vector<std::string>{} : std::vector<std::string>{"localhost"};
-  o.is_ca = ca;
-  return o;
-}
-
 const Pki& pki() {
   static const Pki* p = [] {
     auto* k = new Pki();
-    k->root = testing::make_self_signed(named("Verify Root", true));
-    k->intermediate = testing::make_signed(named("Verify Intermediate", true), k->root);
-    k->server = testing::make_signed(named("localhost"), k->root);
-    k->direct_client = testing::make_signed(named("direct"), k->root);
-    k->chained_client = testing::make_signed(named("chained"), k->intermediate);
-    k->stranger_root = testing::make_self_signed(named("Stranger Root", true));
-    k->stranger = testing::make_signed(named("stranger"), k->stranger_root);
+    k->root = testing::make_self_signed(testing::cert_options("Verify Root", true));
+    k->intermediate =
+        testing::make_signed(testing::cert_options("Verify Intermediate", true), k->root);
+    k->server = testing::make_signed(testing::cert_options("localhost"), k->root);
+    k->direct_client = testing::make_signed(testing::cert_options("direct"), k->root);
+    k->chained_client = testing::make_signed(testing::cert_options("chained"), k->intermediate);
+    k->stranger_root = testing::make_self_signed(testing::cert_options("Stranger Root", true));
+    k->stranger = testing::make_signed(testing::cert_options("stranger"), k->stranger_root);
     k->dir = testing::make_temp_dir("modssl-verify-");
     testing::write_cert_pem(k->dir + "/server.crt", {k->server.cert});
     testing::write_key_pem(k->dir + "/server.key", k->server.key);
@@ -82,30 +76,7 @@ class ClientVerify : public ::testing::Test {
     client_.reset(SSL_new(cctx));
     SSL_CTX_free(cctx);
     server_.reset(SSL_new(vhost.ssl_ctx()));
-    BIO *client_end = nullptr, *server_end = nullptr;
-    BIO_new_bio_pair(&client_end, 0, &server_end, 0);
-    SSL_set_bio(client_.get(), client_end, client_end);
-    SSL_set_bio(server_.get(), server_end, server_end);
-    SSL_set_connect_state(client_.get());
-    SSL_set_accept_state(server_.get());
-    bool client_done = false, server_done = false;
-    for (int round = 0; round < 20 && !(client_done && server_done); ++round) {
-      if (!client_done) {
-        int rc = SSL_do_handshake(client_.get());
-        if (rc == 1)
-          client_done = true;
-        else if (SSL_get_error(client_.get(), rc) != SSL_ERROR_WANT_READ)
-          return false;
-      }
-      if (!server_done) {
-        int rc = SSL_do_handshake(server_.get());
-        if (rc == 1)
-          server_done = true;
-        else if (SSL_get_error(server_.get(), rc) != SSL_ERROR_WANT_READ)
-          return false;
-      }
-    }
-    return client_done && server_done;
+    return testing::try_memory_handshake(client_.get(), server_.get());
   }
 
   const VerifyOutcome* outcome() const { return verify_outcome(server_.get()); }

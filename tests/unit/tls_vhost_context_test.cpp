@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "handshake_step.h"
 #include "pki.h"
 #include "tls/vhost_context.h"
 #include "vars/variables.h"
@@ -73,34 +74,6 @@ class VhostContextTest : public ::testing::Test {
   static inline KeyPair* leaf_ = nullptr;
   static inline KeyPair* other_ = nullptr;
 };
-
-// Runs a handshake between a client and a server SSL entirely in memory.
-bool handshake(SSL* client, SSL* server) {
-  BIO *client_io = nullptr, *server_io = nullptr;
-  BIO_new_bio_pair(&client_io, 0, &server_io, 0);
-  SSL_set_bio(client, client_io, client_io);
-  SSL_set_bio(server, server_io, server_io);
-  SSL_set_connect_state(client);
-  SSL_set_accept_state(server);
-  bool client_done = false, server_done = false;
-  for (int round = 0; round < 20 && !(client_done && server_done); ++round) {
-    if (!client_done) {
-      int rc = SSL_do_handshake(client);
-      if (rc == 1)
-        client_done = true;
-      else if (SSL_get_error(client, rc) != SSL_ERROR_WANT_READ)
-        return false;
-    }
-    if (!server_done) {
-      int rc = SSL_do_handshake(server);
-      if (rc == 1)
-        server_done = true;
-      else if (SSL_get_error(server, rc) != SSL_ERROR_WANT_READ)
-        return false;
-    }
-  }
-  return client_done && server_done;
-}
 
 TEST_F(VhostContextTest, BuildsFromCertificateKeyAndChain) {
   auto ctx = build(base_config());
@@ -209,7 +182,7 @@ TEST_F(VhostContextTest, ProtocolRangeIsEnforcedAndVariablesReportIt) {
   SslPtr client(SSL_new(client_ctx.get()));
   SSL_set_tlsext_host_name(client.get(), "www.example.test");
   SslPtr server(SSL_new((*ctx)->ssl_ctx()));
-  ASSERT_TRUE(handshake(client.get(), server.get()));
+  ASSERT_TRUE(testing::try_memory_handshake(client.get(), server.get()));
   EXPECT_EQ(SSL_version(server.get()), TLS1_2_VERSION);
 
   vars::Source src{server.get()};
@@ -235,7 +208,7 @@ TEST_F(VhostContextTest, AdoptMovesAConnectionToAnotherVhostsSettings) {
   SslPtr client(SSL_new(client_ctx.get()));
   SslPtr server(SSL_new((*ctx_a)->ssl_ctx()));
   ASSERT_TRUE((*ctx_b)->adopt(server.get()));
-  ASSERT_TRUE(handshake(client.get(), server.get()));
+  ASSERT_TRUE(testing::try_memory_handshake(client.get(), server.get()));
   EXPECT_EQ(SSL_version(server.get()), TLS1_2_VERSION);
 }
 
@@ -255,7 +228,7 @@ TEST_F(VhostContextTest, AdoptedConnectionNegotiatesTheNewVhostsCiphers) {
     SslPtr client(SSL_new(client_ctx.get()));
     SslPtr server(SSL_new((*ctx_a)->ssl_ctx()));
     ASSERT_TRUE((*ctx_b)->adopt(server.get()));
-    ASSERT_TRUE(handshake(client.get(), server.get())) << version;
+    ASSERT_TRUE(testing::try_memory_handshake(client.get(), server.get())) << version;
     EXPECT_STREQ(SSL_get_cipher_name(server.get()), version == TLS1_3_VERSION
                                                         ? "TLS_CHACHA20_POLY1305_SHA256"
                                                         : "ECDHE-ECDSA-AES128-GCM-SHA256");

@@ -14,4 +14,18 @@ std::string enable_cgi(Httpd& h) {
   return "ScriptSock @ROOT@/run/cgisock\nScriptAlias /cgi-bin/ @ROOT@/cgi-bin/\n";
 }
 
+std::map<std::string, std::string> parse_environment(const std::string& body) {
+  std::map<std::string, std::string> env;
+  std::size_t pos = 0;
+  while (pos < body.size()) {
+    std::size_t end = body.find('\n', pos);
+    if (end == std::string::npos) end = body.size();
+    const std::string line = body.substr(pos, end - pos);
+    const std::size_t eq = line.find('=');
+    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+    pos = end + 1;
+  }
+  return env;
+}
+
 }  // namespace modssl::it
