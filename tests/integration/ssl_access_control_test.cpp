@@ -56,30 +56,6 @@ std::string request_text(const std::string& path, const std::vector<std::string>
   return req + "\r\n";
 }
 
-HttpResponse plain_get(int port, const std::string& path,
-                       const std::vector<std::string>& headers = {}) {
-  HttpResponse failed;
-  const int fd = tcp_connect(port);
-  if (fd < 0) {
-    failed.body = "connect failed";
-    return failed;
-  }
-  const std::string req = request_text(path, headers, "localhost");
-  std::string got;
-  if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-    char buf[16384];
-    ssize_t n;
-    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  auto responses = parse_responses(got);
-  if (responses.empty()) {
-    failed.body = "no response: " + got.substr(0, 200);
-    return failed;
-  }
-  return responses.front();
-}
-
 // What a TLS client presents and how it connects.
 struct Client {
   const CertFiles* cert = nullptr;  // no client certificate when null
@@ -333,7 +309,9 @@ CustomLog @ROOT@/logs/user.log userlog
   static int tls_status(const std::string& path, const CertFiles* cert = nullptr) {
     return tls_get(tls_port(), path, {.cert = cert}).status;
   }
-  static int plain_status(const std::string& path) { return plain_get(http_port(), path).status; }
+  static int plain_status(const std::string& path) {
+    return plain_http_get(http_port(), path).status;
+  }
 
   // The user.log line ("%u|%r|%>s") of the request for `path`, once it is written.
   static std::string user_log_line(const std::string& path) {
@@ -470,15 +448,15 @@ TEST_F(SslAccess, RefusalIsLogged) {
 
 TEST_F(SslAccess, SatisfyAnyLetsAValidUserPastRequireSsl) {
   const std::string creds = basic_auth("sam", "secret");
-  EXPECT_EQ(plain_get(http_port(), "/strict/ssl/", {creds}).status, 200);
-  EXPECT_EQ(plain_get(http_port(), "/strict/ssl/").status, 401);
-  EXPECT_EQ(plain_get(http_port(), "/strict/ssl/", {basic_auth("sam", "wrong")}).status, 401);
+  EXPECT_EQ(plain_http_get(http_port(), "/strict/ssl/", {creds}).status, 200);
+  EXPECT_EQ(plain_http_get(http_port(), "/strict/ssl/").status, 401);
+  EXPECT_EQ(plain_http_get(http_port(), "/strict/ssl/", {basic_auth("sam", "wrong")}).status, 401);
 }
 
 TEST_F(SslAccess, StrictRequireRefusesEvenAValidUser) {
   const std::string creds = basic_auth("sam", "secret");
-  EXPECT_EQ(plain_get(http_port(), "/strict/ssl-strict/", {creds}).status, 403);
-  EXPECT_EQ(plain_get(http_port(), "/strict/ssl-strict/").status, 403);
+  EXPECT_EQ(plain_http_get(http_port(), "/strict/ssl-strict/", {creds}).status, 403);
+  EXPECT_EQ(plain_http_get(http_port(), "/strict/ssl-strict/").status, 403);
   EXPECT_EQ(tls_get(tls_port(), "/strict/ssl-strict/").status, 200);
 }
 
@@ -522,10 +500,11 @@ TEST_F(SslAccess, FakeBasicAuthSpoofIsForbidden) {
 // where FakeBasicAuth is off, and over plain HTTP.
 TEST_F(SslAccess, SpoofCheckAppliesWithoutFakeBasicAuth) {
   const std::string forged = basic_auth("/CN=sam", "password");
-  EXPECT_EQ(plain_get(http_port(), "/strict/ssl/", {forged}).status, 403);
+  EXPECT_EQ(plain_http_get(http_port(), "/strict/ssl/", {forged}).status, 403);
   EXPECT_EQ(tls_get(tls_port(), "/strict/expr/", {.headers = {forged}}).status, 403);
   // A user name without the leading slash is an ordinary (wrong) password.
-  EXPECT_EQ(plain_get(http_port(), "/strict/ssl/", {basic_auth("sam", "password")}).status, 401);
+  EXPECT_EQ(plain_http_get(http_port(), "/strict/ssl/", {basic_auth("sam", "password")}).status,
+            401);
 }
 
 TEST_F(SslAccess, FakeBasicAuthWithAnotherPassword) {

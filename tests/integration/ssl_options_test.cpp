@@ -20,30 +20,6 @@
 namespace modssl::it {
 namespace {
 
-HttpResponse plain_get(int port, const std::string& path) {
-  HttpResponse failed;
-  const int fd = tcp_connect(port);
-  if (fd < 0) {
-    failed.body = "connect failed";
-    return failed;
-  }
-  const std::string req =
-      "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-  std::string got;
-  if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-    char buf[16384];
-    ssize_t n;
-    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  auto responses = parse_responses(got);
-  if (responses.empty()) {
-    failed.body = "no response: " + got.substr(0, 200);
-    return failed;
-  }
-  return responses.front();
-}
-
 // Which option groups a request's environment shows: "std" (StdEnvVars: SSL_PROTOCOL),
 // "cert" (ExportCertData: a PEM in SSL_CLIENT_CERT), joined with '+'; "none" for neither.
 // An HTTP error comes back as "status <n>".
@@ -255,7 +231,7 @@ TEST_F(SslOptions, ExportCertDataValues) {
 }
 
 TEST_F(SslOptions, PlainHttpGetsNoSslVariables) {
-  HttpResponse r = plain_get(h_->port("http"), "/cgi-bin/plus/env.cgi");
+  HttpResponse r = plain_http_get(h_->port("http"), "/cgi-bin/plus/env.cgi");
   ASSERT_EQ(r.status, 200) << r.body;
   auto env = parse_environment(r.body);
   EXPECT_EQ(env.count("HTTPS"), 0u);

@@ -1,5 +1,9 @@
 #include "http.h"
 
+#include <unistd.h>
+
+#include <sys/socket.h>
+
 #include "process.h"
 
 namespace modssl::it {
@@ -46,6 +50,32 @@ std::string https_url(Httpd& h, const std::string& path) {
 
 std::string curl_status(const std::string& url) {
   return run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-k", "-m", "10", url}).out;
+}
+
+HttpResponse plain_http_get(int port, const std::string& path,
+                            const std::vector<std::string>& headers) {
+  HttpResponse failed;
+  const int fd = tcp_connect(port);
+  if (fd < 0) {
+    failed.body = "connect failed";
+    return failed;
+  }
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+  for (const std::string& line : headers) req += line + "\r\n";
+  req += "\r\n";
+  std::string got;
+  if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+    char buf[16384];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  auto responses = parse_responses(got);
+  if (responses.empty()) {
+    failed.body = "no response: " + got.substr(0, 200);
+    return failed;
+  }
+  return responses.front();
 }
 
 }  // namespace modssl::it

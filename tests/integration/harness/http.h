@@ -3,6 +3,7 @@
 // pipelining, keep-alive, how and when the connection ends. (https_request() is the one-shot form.)
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "httpd.h"
 #include "tls_client.h"
@@ -33,5 +34,11 @@ std::string https_url(Httpd& h, const std::string& path);
 // The status code curl gets for one request to `url` ("000" when it gets no response); https
 // without verifying the certificate, for tests about access rather than trust.
 std::string curl_status(const std::string& url);
+
+// One plain-HTTP (no TLS) request to 127.0.0.1:`port`: GET `path` with "Host: localhost",
+// "Connection: close" and `headers` (whole lines without CRLF). Status 0 (and why, in the body)
+// when no response came.
+HttpResponse plain_http_get(int port, const std::string& path,
+                            const std::vector<std::string>& headers = {});
 
 }  // namespace modssl::it
