@@ -1,5 +1,6 @@
 #pragma once
 // Per-connection TLS state, allocated in c->pool and found through c->conn_config.
+#include <memory>
 #include <string>
 
 #include "io/record_sizing.h"
@@ -56,6 +57,15 @@ struct TlsConnection {
   // The connection went back to the MPM once after the handshake to wait for the first
   // request bytes; the next process_connection call hands it to the protocol.
   bool waited_for_first_request = false;
+  // The last per-directory SSLCipherSuite checked against this connection's cipher, so that
+  // keep-alive requests to such a directory do not parse the list again (allocated on first
+  // use: most connections never need it).
+  struct CipherVerdict {
+    std::string spec;
+    unsigned long cipher_id = 0;
+    bool allowed = false;
+  };
+  std::unique_ptr<CipherVerdict> cipher_verdict;
   // A TLS 1.3 post-handshake certificate request was made on this connection (once only).
   bool post_handshake_auth_done = false;
   // A scratch brigade for the reads that drive the handshake (made on first use, reused).

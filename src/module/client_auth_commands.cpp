@@ -7,31 +7,6 @@
 #include "module/command_support.h"
 
 namespace modssl::module {
-namespace {
-
-using Field = std::string config::ServerConfig::*;
-
-template <Field field>
-const char* set_file(cmd_parms* cmd, const char* arg) {
-  return guarded(cmd, [&]() -> const char* {
-    std::string path;
-    if (const char* err = existing_file(cmd, arg, &path)) return err;
-    server_config(cmd).*field = path;
-    return nullptr;
-  });
-}
-
-template <Field field>
-const char* set_directory(cmd_parms* cmd, const char* arg) {
-  return guarded(cmd, [&]() -> const char* {
-    std::string path;
-    if (const char* err = existing_directory(cmd, arg, &path)) return err;
-    server_config(cmd).*field = path;
-    return nullptr;
-  });
-}
-
-}  // namespace
 
 const char* set_verify_client(cmd_parms* cmd, void* dirconf, const char* arg) {
   return guarded(cmd, [&]() -> const char* {
@@ -60,16 +35,16 @@ const char* set_verify_depth(cmd_parms* cmd, void* dirconf, const char* arg) {
 }
 
 const char* set_ca_certificate_file(cmd_parms* cmd, void*, const char* arg) {
-  return set_file<&config::ServerConfig::ca_certificate_file>(cmd, arg);
+  return store_existing_file<&config::ServerConfig::ca_certificate_file>(cmd, nullptr, arg);
 }
 const char* set_ca_certificate_path(cmd_parms* cmd, void*, const char* arg) {
-  return set_directory<&config::ServerConfig::ca_certificate_path>(cmd, arg);
+  return store_existing_directory<&config::ServerConfig::ca_certificate_path>(cmd, nullptr, arg);
 }
 const char* set_ca_dn_request_file(cmd_parms* cmd, void*, const char* arg) {
-  return set_file<&config::ServerConfig::ca_dn_request_file>(cmd, arg);
+  return store_existing_file<&config::ServerConfig::ca_dn_request_file>(cmd, nullptr, arg);
 }
 const char* set_ca_dn_request_path(cmd_parms* cmd, void*, const char* arg) {
-  return set_directory<&config::ServerConfig::ca_dn_request_path>(cmd, arg);
+  return store_existing_directory<&config::ServerConfig::ca_dn_request_path>(cmd, nullptr, arg);
 }
 
 }  // namespace modssl::module

@@ -36,6 +36,30 @@ const char* existing_file(cmd_parms* cmd, const char* arg, std::string* resolved
 // The same for a directory (SSLCACertificatePath and the like).
 const char* existing_directory(cmd_parms* cmd, const char* arg, std::string* resolved);
 
+// Handlers for directives that name a file or directory kept in a string field of the server
+// config: checked now (ServerRoot-relative), stored resolved.
+using ServerPathField = std::string config::ServerConfig::*;
+
+template <ServerPathField field>
+const char* store_existing_file(cmd_parms* cmd, void*, const char* arg) {
+  return guarded(cmd, [&]() -> const char* {
+    std::string path;
+    if (const char* err = existing_file(cmd, arg, &path)) return err;
+    server_config(cmd).*field = path;
+    return nullptr;
+  });
+}
+
+template <ServerPathField field>
+const char* store_existing_directory(cmd_parms* cmd, void*, const char* arg) {
+  return guarded(cmd, [&]() -> const char* {
+    std::string path;
+    if (const char* err = existing_directory(cmd, arg, &path)) return err;
+    server_config(cmd).*field = path;
+    return nullptr;
+  });
+}
+
 // Splits a RAW_ARGS line the way httpd splits words (quotes respected).
 std::vector<std::string_view> split_words(cmd_parms* cmd, const char* args);
 

@@ -57,15 +57,6 @@ const char* add_key_file(cmd_parms* cmd, void*, const char* arg) {
   });
 }
 
-const char* set_chain_file(cmd_parms* cmd, void*, const char* arg) {
-  return guarded(cmd, [&]() -> const char* {
-    std::string path;
-    if (const char* err = existing_file(cmd, arg, &path)) return err;
-    server_config(cmd).certificate_chain_file = path;
-    return nullptr;
-  });
-}
-
 const char* set_protocol(cmd_parms* cmd, void*, const char* args) {
   return guarded(cmd, [&]() -> const char* {
     auto words = split_words(cmd, args);
@@ -152,7 +143,8 @@ extern "C" const command_rec modssl_commands[] = {
                   "repeat for RSA and ECDSA certificates"),
     AP_INIT_TAKE1("SSLCertificateKeyFile", add_key_file, nullptr, RSRC_CONF,
                   "PEM file with the private key of the matching SSLCertificateFile"),
-    AP_INIT_TAKE1("SSLCertificateChainFile", set_chain_file, nullptr, RSRC_CONF,
+    AP_INIT_TAKE1("SSLCertificateChainFile", store_existing_file<&SC::certificate_chain_file>,
+                  nullptr, RSRC_CONF,
                   "PEM file with the intermediate CA certificates of the server certificate"),
     AP_INIT_RAW_ARGS("SSLProtocol", set_protocol, nullptr, RSRC_CONF,
                      "Enabled protocols: [+-]all, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3"),

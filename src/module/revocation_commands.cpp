@@ -10,23 +10,12 @@
 
 namespace modssl::module {
 
-// Paths are resolved against ServerRoot and checked now, so that a typo fails configtest.
-const char* set_ca_revocation_file(cmd_parms* cmd, void*, const char* arg) {
-  return guarded(cmd, [&]() -> const char* {
-    std::string path;
-    if (const char* err = existing_file(cmd, arg, &path)) return err;
-    server_config(cmd).ca_revocation_file = path;
-    return nullptr;
-  });
+const char* set_ca_revocation_file(cmd_parms* cmd, void* dirconf, const char* arg) {
+  return store_existing_file<&config::ServerConfig::ca_revocation_file>(cmd, dirconf, arg);
 }
 
-const char* set_ca_revocation_path(cmd_parms* cmd, void*, const char* arg) {
-  return guarded(cmd, [&]() -> const char* {
-    std::string path;
-    if (const char* err = existing_directory(cmd, arg, &path)) return err;
-    server_config(cmd).ca_revocation_path = path;
-    return nullptr;
-  });
+const char* set_ca_revocation_path(cmd_parms* cmd, void* dirconf, const char* arg) {
+  return store_existing_directory<&config::ServerConfig::ca_revocation_path>(cmd, dirconf, arg);
 }
 
 const char* set_ca_revocation_check(cmd_parms* cmd, void*, const char* args) {

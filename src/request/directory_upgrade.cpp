@@ -1,5 +1,6 @@
 #include "request/directory_upgrade.h"
 
+#include <memory>
 #include <string>
 
 #include <openssl/ssl.h>
@@ -52,8 +53,23 @@ int verified_depth(SSL* ssl) {
   return chain ? sk_X509_num(chain) - 1 : -1;
 }
 
+// Whether the connection's cipher is one `spec` selects. Parsing a cipher list takes an SSL
+// object, so the answer is kept per connection for as long as spec and cipher stay the same.
+bool cipher_allowed(io::TlsConnection* t, const std::string& spec) {
+  const SSL_CIPHER* current = SSL_get_current_cipher(t->ssl.get());
+  const unsigned long id = current ? SSL_CIPHER_get_id(current) : 0;
+  auto& verdict = t->cipher_verdict;
+  if (verdict && verdict->cipher_id == id && verdict->spec == spec) return verdict->allowed;
+  auto allowed = tls::current_cipher_allowed(t->ssl.get(), spec);
+  if (!verdict) verdict = std::make_unique<io::TlsConnection::CipherVerdict>();
+  *verdict = {spec, id, allowed && *allowed};
+  return verdict->allowed;
+}
+
 // Checks the connection against the directory after the upgrade (or when none was needed).
-int check_result(request_rec* r, const config::DirConfig& dir, SSL* ssl, VerifyClient mode) {
+int check_result(request_rec* r, const config::DirConfig& dir, io::TlsConnection* t,
+                 VerifyClient mode) {
+  SSL* ssl = t->ssl.get();
   if (mode == VerifyClient::Require) {
     if (!SSL_get0_peer_certificate(ssl)) return refuse(r, "no client certificate was sent");
     if (SSL_get_verify_result(ssl) != X509_V_OK) {
@@ -68,14 +84,11 @@ int check_result(request_rec* r, const config::DirConfig& dir, SSL* ssl, VerifyC
                   "SSLVerifyDepth " +
                       std::to_string(*dir.verify_depth) + " allows");
   }
-  if (dir.cipher_suite) {
-    auto allowed = tls::current_cipher_allowed(ssl, *dir.cipher_suite);
-    if (!allowed || !*allowed) {
-      const SSL_CIPHER* c = SSL_get_current_cipher(ssl);
-      return refuse(r, std::string("the connection's cipher ") +
-                           (c ? SSL_CIPHER_get_name(c) : "(none)") +
-                           " is not in this directory's SSLCipherSuite " + *dir.cipher_suite);
-    }
+  if (dir.cipher_suite && !cipher_allowed(t, *dir.cipher_suite)) {
+    const SSL_CIPHER* c = SSL_get_current_cipher(ssl);
+    return refuse(r, std::string("the connection's cipher ") +
+                         (c ? SSL_CIPHER_get_name(c) : "(none)") +
+                         " is not in this directory's SSLCipherSuite " + *dir.cipher_suite);
   }
   return DECLINED;
 }
@@ -96,16 +109,12 @@ int upgrade_for_directory(request_rec* r, const DirRecord* dir, io::TlsConnectio
                          t->handshake_server->server_hostname + ", which did not ask for one");
   }
   const bool verify = needs_verification(cfg.verify_client, ssl);
-  bool cipher = false;
-  if (cfg.cipher_suite) {
-    auto allowed = tls::current_cipher_allowed(ssl, *cfg.cipher_suite);
-    cipher = !allowed || !*allowed;
-  }
+  const bool cipher = cfg.cipher_suite && !cipher_allowed(t, *cfg.cipher_suite);
   const config::ServerConfig& vhost = server_record(t->handshake_server)->config;
   const VerifyClient mode = cfg.verify_client != VerifyClient::Unset
                                 ? cfg.verify_client
                                 : config::effective_verify_client(vhost);
-  if (!verify && !cipher) return check_result(r, cfg, ssl, mode);
+  if (!verify && !cipher) return check_result(r, cfg, t, mode);
 
   if (r->connection->master) {
     return refuse(r,
@@ -159,7 +168,7 @@ int upgrade_for_directory(request_rec* r, const DirRecord* dir, io::TlsConnectio
     return refuse(r, done.why);
   }
   tls::settle_verification(ssl);
-  return check_result(r, cfg, ssl, mode);
+  return check_result(r, cfg, t, mode);
 }
 
 }  // namespace modssl::request

@@ -101,7 +101,12 @@ int verify_callback(int ok, X509_STORE_CTX* store) {
     outcome.generous = true;
     ok = 1;
   }
-  if (!ok && crl_error_forgiven(settings->config, err)) ok = 1;
+  // A forgiven missing CRL (no_crl_for_cert_ok) must not stay the chain's result: the chain
+  // verified, and SSL_CLIENT_VERIFY and later access checks read that result (stock resets it).
+  if (!ok && crl_error_forgiven(settings->config, err)) {
+    X509_STORE_CTX_set_error(store, X509_V_OK);
+    ok = 1;
+  }
   if (ok && wants_ocsp(settings->config, depth)) {
     OcspVerdict verdict = check_ocsp(settings->config, store, depth);
     if (!verdict.ok) {
@@ -115,6 +120,9 @@ int verify_callback(int ok, X509_STORE_CTX* store) {
   if (!ok) {
     outcome.error = X509_verify_cert_error_string(err);
     outcome.failure = describe(depth, cert, outcome.error);
+    // An expired CRL would reach the client as certificate_expired although its certificate is
+    // fine; -1 makes OpenSSL send certificate_unknown. The log keeps the real reason (above).
+    if (err == X509_V_ERR_CRL_HAS_EXPIRED) X509_STORE_CTX_set_error(store, -1);
   }
   // SSLVerifyDepth counts the CA certificates above the client's: 1 (the default) means the
   // client certificate must be issued by a CA the server holds itself.

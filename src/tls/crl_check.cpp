@@ -37,14 +37,6 @@ const char* mode_name(CrlCheckMode mode) {
   return "none";
 }
 
-std::string time_text(const ASN1_TIME* t) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
-  if (!bio || !ASN1_TIME_print(bio.get(), t)) return "?";
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(len));
-}
-
 // `openssl rehash` names CRL links <8 hex digits>.r<n>; a CRL under any other name is never
 // found by OpenSSL's directory lookup.
 bool is_crl_hash_link(std::string_view name) {
@@ -130,27 +122,6 @@ void warn_about_stale_crls(X509_STORE* store, const std::string& vhost_id,
   }
 }
 
-// Runs OpenSSL's verification and then settles the two CRL verdicts whose error code must
-// change after the verify callback has had its say (what stock mod_ssl does in its callback):
-// - a forgiven missing CRL (no_crl_for_cert_ok) leaves X509_V_ERR_UNABLE_TO_GET_CRL as the
-//   chain's result, which would make SSL_CLIENT_VERIFY "FAILED" and refuse later access
-//   checks; the chain did verify, so the result becomes X509_V_OK;
-// - an expired CRL would reach the client as a certificate_expired alert although the client's
-//   certificate is fine: -1 makes OpenSSL send certificate_unknown. The log keeps the real
-//   reason (the verify callback has recorded it).
-const bool kForgiveMissingCrl = true;
-
-int verify_with_crls(X509_STORE_CTX* store, void* arg) {
-  const int ok = X509_verify_cert(store);
-  const int err = X509_STORE_CTX_get_error(store);
-  if (ok > 0 && arg == &kForgiveMissingCrl && err == X509_V_ERR_UNABLE_TO_GET_CRL) {
-    X509_STORE_CTX_set_error(store, X509_V_OK);
-  } else if (ok <= 0 && err == X509_V_ERR_CRL_HAS_EXPIRED) {
-    X509_STORE_CTX_set_error(store, -1);
-  }
-  return ok;
-}
-
 }  // namespace
 
 config::Status configure_crl_checking(SSL_CTX* ctx, const config::ServerConfig& cfg,
@@ -189,9 +160,6 @@ config::Status configure_crl_checking(SSL_CTX* ctx, const config::ServerConfig& 
                          "(add SSLCARevocationCheck chain or leaf)");
       return config::ok_status();
   }
-  SSL_CTX_set_cert_verify_callback(
-      ctx, verify_with_crls,
-      const_cast<bool*>(cfg.crl_check.no_crl_for_cert_ok ? &kForgiveMissingCrl : nullptr));
   warn_about_stale_crls(store, vhost_id, warnings);
   return config::ok_status();
 }

@@ -6,6 +6,7 @@
 
 #include "tls/handles.h"
 #include "tls/openssl_error.h"
+#include "tls/pem_files.h"
 
 namespace modssl::tls {
 namespace {
@@ -14,15 +15,6 @@ using BasicResponsePtr = std::unique_ptr<OCSP_BASICRESP, FreeWith<OCSP_BASICRESP
 
 OcspVerdict refuse(std::string reason) {
   return {false, std::move(reason), X509_V_ERR_APPLICATION_VERIFICATION};
-}
-
-std::string time_text(const ASN1_GENERALIZEDTIME* t) {
-  if (!t) return "(none)";
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || ASN1_TIME_print(bio.get(), t) <= 0) return "(unreadable)";
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(len));
 }
 
 std::string nonce_problem(int check) {

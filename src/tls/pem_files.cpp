@@ -178,4 +178,13 @@ std::string name_oneline(const X509_NAME* name) {
   return std::string(data, static_cast<size_t>(n));
 }
 
+std::string time_text(const ASN1_TIME* t) {
+  if (!t) return "(none)";
+  BioPtr mem(BIO_new(BIO_s_mem()));
+  if (!mem || ASN1_TIME_print(mem.get(), t) <= 0) return "?";
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(mem.get(), &data);
+  return std::string(data, static_cast<size_t>(n));
+}
+
 }  // namespace modssl::tls

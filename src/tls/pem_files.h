@@ -43,5 +43,8 @@ std::string key_type_name(const EVP_PKEY* key);
 
 // One-line subject/issuer in RFC 2253 form, for log messages.
 std::string name_oneline(const X509_NAME* name);
+// OpenSSL's printed form of a time ("Nov 24 10:00:00 2026 GMT"); "(none)" for null, "?" when
+// it cannot be printed.
+std::string time_text(const ASN1_TIME* t);
 
 }  // namespace modssl::tls

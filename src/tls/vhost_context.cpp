@@ -17,14 +17,6 @@ using config::fail;
 using config::Result;
 using config::Status;
 
-std::string asn1_time_text(const ASN1_TIME* t) {
-  BioPtr mem(BIO_new(BIO_s_mem()));
-  ASN1_TIME_print(mem.get(), t);
-  char* data = nullptr;
-  long n = BIO_get_mem_data(mem.get(), &data);
-  return std::string(data, static_cast<size_t>(n));
-}
-
 bool is_self_issued(X509* cert) {
   return X509_NAME_cmp(X509_get_subject_name(cert), X509_get_issuer_name(cert)) == 0;
 }
@@ -64,11 +56,11 @@ void check_certificate(const std::string& file, X509* leaf, bool has_chain, cons
                        const ContextSpec& spec, std::vector<std::string>& warnings) {
   const std::string where = "certificate '" + file + "' of " + spec.vhost_id;
   if (X509_cmp_current_time(X509_get0_notAfter(leaf)) < 0) {
-    warnings.push_back(where + " expired on " + asn1_time_text(X509_get0_notAfter(leaf)) +
+    warnings.push_back(where + " expired on " + time_text(X509_get0_notAfter(leaf)) +
                        "; clients will reject it");
   }
   if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
-    warnings.push_back(where + " is not valid before " + asn1_time_text(X509_get0_notBefore(leaf)) +
+    warnings.push_back(where + " is not valid before " + time_text(X509_get0_notBefore(leaf)) +
                        "; check the system clock");
   }
   if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA && EVP_PKEY_get_bits(key) < 2048) {

@@ -9,6 +9,7 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 
+#include "tls/pem_files.h"
 #include "vars/dn_format.h"
 #include "vars/openssl_text.h"
 #include "vars/subject_alt_names.h"
@@ -16,9 +17,9 @@
 namespace modssl::vars {
 namespace {
 
-std::optional<std::string> time_text(const ASN1_TIME* t) {
+std::optional<std::string> validity_text(const ASN1_TIME* t) {
   if (!t) return std::nullopt;
-  return printed([t](BIO* bio) { ASN1_TIME_print(bio, t); });
+  return tls::time_text(t);
 }
 
 std::optional<std::string> algorithm_name(const ASN1_OBJECT* obj) {
@@ -40,11 +41,11 @@ std::optional<std::string> cert_serial(const X509* cert) {
 }
 
 std::optional<std::string> cert_not_before(const X509* cert) {
-  return time_text(X509_get0_notBefore(cert));
+  return validity_text(X509_get0_notBefore(cert));
 }
 
 std::optional<std::string> cert_not_after(const X509* cert) {
-  return time_text(X509_get0_notAfter(cert));
+  return validity_text(X509_get0_notAfter(cert));
 }
 
 std::optional<std::string> cert_days_remaining(const X509* cert, std::time_t now) {

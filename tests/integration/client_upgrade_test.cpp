@@ -474,6 +474,25 @@ TEST_F(ClientUpgrade, PerDirectoryCipherSuiteRenegotiates) {
   EXPECT_NO_SECRET(weak);
 }
 
+// Once upgraded, the connection meets the directory: keep-alive requests to it are served
+// without another renegotiation.
+TEST_F(ClientUpgrade, PerDirectoryCipherSuiteRenegotiatesOncePerConnection) {
+  Client c(port(), {.cipher_list = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384"});
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_TRUE(c.write(get("/cipher/", false)));
+  auto r = c.read_responses(1);
+  ASSERT_EQ(r.size(), 1u) << c.received();
+  EXPECT_EQ(r[0].status, 200);
+  const long after_first = SSL_num_renegotiations(c.ssl());
+  EXPECT_GE(after_first, 1);
+  ASSERT_TRUE(c.write(get("/cipher/", false)));
+  r = c.read_responses(2);
+  ASSERT_EQ(r.size(), 2u) << c.received();
+  EXPECT_EQ(r[1].status, 200);
+  EXPECT_EQ(r[1].header("x-cipher"), "ECDHE-RSA-AES256-GCM-SHA384");
+  EXPECT_EQ(SSL_num_renegotiations(c.ssl()), after_first);
+}
+
 TEST_F(ClientUpgrade, PerDirectoryVerifyDepth) {
   for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
     SCOPED_TRACE(version_name(version));
